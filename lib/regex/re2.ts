@@ -107,7 +107,8 @@ class Translator {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.pos))!;
       const min = Number(m[1]);
       const max = m[3] === undefined ? (m[2] ? Number.POSITIVE_INFINITY : min) : m[3] === '' ? Infinity : Number(m[3]);
-      if (min > MAX_REPEAT || (Number.isFinite(max) && max > MAX_REPEAT)) this.fail(`bad repetition operator: ${m[0]} exceeds ${MAX_REPEAT}`);
+      if (min > MAX_REPEAT || (Number.isFinite(max) && max > MAX_REPEAT))
+        this.fail(`bad repetition operator: ${m[0]} exceeds ${MAX_REPEAT}`);
       if (max < min) this.fail(`bad repetition operator: ${m[0]}`);
       this.out += m[0];
       this.pos += m[0].length;
@@ -314,9 +315,8 @@ class Translator {
           this.pos += m[0].length;
           return String.fromCodePoint(cp);
         }
-        this.fail('invalid escape sequence: \\x', at);
+        return this.fail('invalid escape sequence: \\x', at);
       }
-      // falls through (unreachable: fail throws)
       case '0': {
         const m = /^[0-7]{0,2}/.exec(this.src.slice(this.pos))!;
         this.pos += m[0].length;
