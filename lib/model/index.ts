@@ -1,0 +1,15 @@
+export * from './duration';
+export type { Gateway, GatewayListener, GatewayRoute } from './gateway';
+export { meshJsonSchema } from './json-schema';
+export type { ConnectionPool, HealthCheck, Listener, OutlierDetection, Timeout } from './listener';
+export { type LoadedMesh, loadMeshFile, parseMeshText } from './load';
+export type { BodyFieldMatch, BodyMatch, HeaderMatch, HostnameMatch, PathMatch, QueryParameterMatch } from './match';
+export type { ExternalService, MeshSpec, ParsedMesh } from './mesh';
+export type * from './model';
+export type { Protocol } from './primitives';
+export * from './problem';
+export { APP_MESH_DEFAULT_RETRY_POLICY } from './resolve-route';
+export type { RetryPolicy, Route, RouteMatch, Target } from './route';
+export type { Service, ServiceListener } from './service';
+export { defineMesh, type ValidationResult, validateMesh } from './validate';
+export type { AccessLog, Backend, Discovery, Run, Version } from './version';
