@@ -5,7 +5,7 @@
  * Any already packed as `{ type_url, value }`. Every mismatch becomes a Problem with its path; with
  * `rules` on, protoc-gen-validate rules are checked on the way, so one walk does both.
  */
-import { type FieldPlan, planOf, type TypePlan, type ValueKind } from './message-plan';
+import { type FieldPlan, nestedPlan, planOf, type TypePlan, type ValueKind } from './message-plan';
 import {
   checkAnyType,
   checkCount,
@@ -65,7 +65,7 @@ function unknownField(plan: TypePlan, key: string): string {
 /** null stands for "not set" except where it is a value: google.protobuf.Value and NullValue. */
 function nullIsValue(kind: ValueKind): boolean {
   if (kind.kind === 'enum') return kind.isNullValue;
-  return kind.kind === 'message' && planOf(kind.type).wellKnown === 'Value';
+  return kind.kind === 'message' && kind.plan.wellKnown === 'Value';
 }
 
 function scalarName(kind: ValueKind): string {
@@ -235,7 +235,7 @@ export class JsonReader {
   }
 
   private value(kind: ValueKind, v: unknown, path: string): unknown {
-    if (kind.kind === 'message') return this.message(planOf(kind.type), v, path);
+    if (kind.kind === 'message') return this.message(kind.plan, v, path);
     if (kind.kind === 'enum') return this.enumValue(kind, v, path);
     const r = readScalar(kind.scalar, v);
     if (r instanceof Bad) return this.bad(path, r.reason);
@@ -263,7 +263,7 @@ export class JsonReader {
     } else if (kind.kind === 'enum') {
       checkScalar(rules, 'enum', value as number, path, this.problems, (n) => kind.enum.valuesById[n] !== undefined);
     } else {
-      const plan = planOf(kind.type);
+      const plan = kind.plan;
       const obj = value as Obj;
       if (plan.wellKnown === 'Wrapper') {
         const t = plan.wrapped!;
@@ -347,7 +347,7 @@ export class JsonReader {
     if (!isObject(json)) return this.bad(path, `expected an object for google.protobuf.Struct, got ${describe(json)}`);
     if (this.depth >= MAX_DEPTH) return this.bad(path, `nested more than ${MAX_DEPTH} levels deep`);
     this.depth++;
-    const valuePlan = planOf((plan.type.fieldsById[1].resolve().resolvedType as TypePlan['type'])!);
+    const valuePlan = nestedPlan(plan, 1);
     const fields: Obj = Object.create(null);
     for (const key of Object.keys(json)) {
       const v = this.structValue(valuePlan, json[key], keyPath(path, key));
@@ -362,7 +362,7 @@ export class JsonReader {
       return this.bad(path, `expected an array for google.protobuf.ListValue, got ${describe(json)}`);
     if (this.depth >= MAX_DEPTH) return this.bad(path, `nested more than ${MAX_DEPTH} levels deep`);
     this.depth++;
-    const valuePlan = planOf((plan.type.fieldsById[1].resolve().resolvedType as TypePlan['type'])!);
+    const valuePlan = nestedPlan(plan, 1);
     const values: unknown[] = [];
     json.forEach((el, i) => {
       const v = this.structValue(valuePlan, el, indexPath(path, i));
@@ -374,7 +374,7 @@ export class JsonReader {
 
   /** google.protobuf.Value: any JSON value. Field names come by number (the bundled type is camelCase). */
   private structValue(plan: TypePlan, json: unknown, path: string): Obj | undefined {
-    const name = (id: number) => plan.nameById.get(id)!;
+    const name = (id: number) => plan.byId.get(id)!.name;
     if (json === null) return { [name(1)]: 0 };
     switch (typeof json) {
       case 'number':
@@ -387,13 +387,11 @@ export class JsonReader {
       case 'boolean':
         return { [name(4)]: json };
       case 'object': {
-        const structType = plan.type.fieldsById[5].resolve().resolvedType as TypePlan['type'];
-        const listType = plan.type.fieldsById[6].resolve().resolvedType as TypePlan['type'];
         if (Array.isArray(json)) {
-          const list = this.listValue(planOf(listType), json, path);
+          const list = this.listValue(nestedPlan(plan, 6), json, path);
           return list && { [name(6)]: list };
         }
-        const struct = this.struct(planOf(structType), json, path);
+        const struct = this.struct(nestedPlan(plan, 5), json, path);
         return struct && { [name(5)]: struct };
       }
       default:

@@ -5,7 +5,7 @@
  * `"@type"`, Duration as `"1.500s"`. Values that have no JSON form (an Any of an unknown type, a
  * Duration out of range) become Problems.
  */
-import { type FieldPlan, planOf, type TypePlan, type ValueKind } from './message-plan';
+import { nestedPlan, planOf, type TypePlan, type ValueKind } from './message-plan';
 import { fieldPath, indexPath, keyPath, type Problem } from './problem';
 import { Bad, isDefault, toBigInt, writeMapKey, writeScalar } from './scalars';
 import type { EnvoySchema } from './schema';
@@ -72,7 +72,7 @@ export class JsonWriter {
       if (kind.isNullValue) return null;
       return kind.enum.valuesById[v as number] ?? (v as number);
     }
-    return this.message(planOf(kind.type), v as Msg, path);
+    return this.message(kind.plan, v as Msg, path);
   }
 
   /** An Any, expanded: `{"@type": url, ...fields}` (or `"value"` for well-known types). */
@@ -112,22 +112,17 @@ export class JsonWriter {
       case 'Struct': {
         const out: JsonObject = {};
         const fields = (msg.fields ?? {}) as Record<string, Msg>;
-        const valuePlan = this.fieldPlan(plan, 1);
+        const valuePlan = nestedPlan(plan, 1);
         for (const k of Object.keys(fields)) put(out, k, this.message(valuePlan, fields[k], keyPath(path, k)));
         return out;
       }
       case 'ListValue': {
-        const valuePlan = this.fieldPlan(plan, 1);
+        const valuePlan = nestedPlan(plan, 1);
         return ((msg.values ?? []) as Msg[]).map((v, i) => this.message(valuePlan, v, indexPath(path, i)));
       }
       default:
         return this.structValue(plan, msg, path);
     }
-  }
-
-  private fieldPlan(plan: TypePlan, id: number): TypePlan {
-    const f = plan.fields.find((x) => x.field.id === id) as FieldPlan;
-    return planOf((f.value as Extract<ValueKind, { kind: 'message' }>).type);
   }
 
   private structValue(plan: TypePlan, msg: Msg, path: string): JsonValue {

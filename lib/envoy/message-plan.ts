@@ -61,10 +61,23 @@ const SPECIAL: Record<string, WellKnownType> = {
 
 export const NULL_VALUE_ENUM = '.google.protobuf.NullValue';
 
+/** A message-typed value; its plan is looked up once, on first use (types may be recursive). */
+export class MessageKind {
+  readonly kind = 'message';
+  private cached?: TypePlan;
+
+  constructor(readonly type: Type) {}
+
+  get plan(): TypePlan {
+    this.cached ??= planOf(this.type);
+    return this.cached;
+  }
+}
+
 export type ValueKind =
   | { readonly kind: 'scalar'; readonly scalar: ScalarType }
   | { readonly kind: 'enum'; readonly enum: Enum; readonly isNullValue: boolean }
-  | { readonly kind: 'message'; readonly type: Type };
+  | MessageKind;
 
 export interface FieldPlan {
   readonly field: Field;
@@ -102,8 +115,8 @@ export interface TypePlan {
   readonly wellKnown?: WellKnownType;
   /** For wrapper types: the scalar inside. */
   readonly wrapped?: ScalarType;
-  /** Field names by number, for well-known types whose bundled definitions use camelCase names. */
-  readonly nameById: ReadonlyMap<number, string>;
+  /** Fields by number, for well-known types whose bundled definitions use camelCase names. */
+  readonly byId: ReadonlyMap<number, FieldPlan>;
 }
 
 const plans = new WeakMap<Type, TypePlan>();
@@ -117,7 +130,7 @@ function valueKind(field: Field): ValueKind {
   if (resolved instanceof Enum) {
     return { kind: 'enum', enum: resolved, isNullValue: resolved.fullName === NULL_VALUE_ENUM };
   }
-  if (resolved) return { kind: 'message', type: resolved as Type };
+  if (resolved) return new MessageKind(resolved as Type);
   return { kind: 'scalar', scalar: field.type as ScalarType };
 }
 
@@ -126,7 +139,7 @@ function planField(field: Field): FieldPlan {
   const isMap = field instanceof MapField;
   const synthetic = field.options?.proto3_optional === true;
   const oneof = field.partOf && !synthetic ? field.partOf.name : undefined;
-  const presence = !field.repeated && !isMap && (value.kind === 'message' || field.partOf != null);
+  const presence = !field.repeated && !isMap && (value instanceof MessageKind || field.partOf != null);
   return {
     field,
     name: field.name,
@@ -157,11 +170,11 @@ export function planOf(type: Type): TypePlan {
   if (plan) return plan;
   const fields = type.fieldsArray.map(planField);
   const byJsonKey = new Map<string, FieldPlan>();
-  const nameById = new Map<number, string>();
+  const byId = new Map<number, FieldPlan>();
   for (const f of fields) {
     byJsonKey.set(f.name, f);
     byJsonKey.set(f.jsonName, f);
-    nameById.set(f.field.id, f.name);
+    byId.set(f.field.id, f);
   }
   const oneofs: OneofPlan[] = [];
   for (const o of type.oneofsArray) {
@@ -178,8 +191,15 @@ export function planOf(type: Type): TypePlan {
     checkWhenAbsent: fields.filter(checksWhenAbsent),
     wellKnown: wellKnownOf(type),
     wrapped: WRAPPED[type.fullName],
-    nameById,
+    byId,
   };
   plans.set(type, plan);
   return plan;
+}
+
+/** The plan of message field number `id` of `plan` (for the well-known types' known shapes). */
+export function nestedPlan(plan: TypePlan, id: number): TypePlan {
+  const value = plan.byId.get(id)?.value;
+  if (!(value instanceof MessageKind)) throw new Error(`${plan.fullName} field ${id} is not a message`);
+  return value.plan;
 }

@@ -157,10 +157,15 @@ export class ProtoFileIndex {
   }
 }
 
-/** Include dirs in the order protoc would be given them: the deps of @grpc/grpc-js-xds, then protobufjs. */
+/**
+ * Include dirs in the order protoc would be given them: the deps of @grpc/grpc-js-xds, then
+ * protobufjs (for descriptor.proto). `TRELLIS_ENVOY_PROTO_DIR` names another copy of that `deps`
+ * folder, for bundles (a Lambda built with esbuild) that ship the .proto files beside the code.
+ */
 export function envoyIncludeDirs(): string[] {
-  const deps = join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
-  const protobufjs = dirname(require.resolve('protobufjs/package.json'));
+  const override = process.env.TRELLIS_ENVOY_PROTO_DIR;
+  const deps = override || join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
+  const protobufjs = override || dirname(require.resolve('protobufjs/package.json'));
   return [
     join(deps, 'envoy-api'),
     join(deps, 'xds'),

@@ -24,13 +24,28 @@ function planFor(typeName: string): TypePlan {
 }
 
 /**
+ * Reads a whole document. Trellis resources carry their own `"@type"`; at the top level it is
+ * accepted when it names the type being read.
+ */
+function readRoot(reader: JsonReader, plan: TypePlan, json: unknown): Record<string, unknown> | undefined {
+  if (plan.wellKnown || typeof json !== 'object' || json === null || !('@type' in json)) {
+    return reader.message(plan, json, '');
+  }
+  const url = (json as Record<string, unknown>)['@type'];
+  if (typeof url !== 'string' || typeNameOf(url) !== plan.fullName) {
+    reader.problems.push({ path: '["@type"]', reason: `names ${JSON.stringify(url)}, but this is a ${plan.fullName}` });
+  }
+  return reader.message(plan, json, '', true);
+}
+
+/**
  * Every way `json` fails to be a valid `typeName` as Envoy would load it: JSON mapping errors
  * (unknown fields, wrong types, bad enums, durations, Any types, oneofs) and PGV rule violations.
  * An empty list means valid.
  */
 export function validateJson(typeName: string, json: unknown): Problem[] {
   const reader = new JsonReader(loadEnvoySchema(), { rules: true, packAny: false });
-  reader.message(planFor(typeName), json, '');
+  readRoot(reader, planFor(typeName), json);
   return reader.problems;
 }
 
@@ -41,7 +56,7 @@ export function toProtobufjsObject(
   options: EncodeOptions = {},
 ): Record<string, unknown> {
   const reader = new JsonReader(loadEnvoySchema(), { rules: options.validate ?? false, packAny: true });
-  const obj = reader.message(planFor(typeName), json, '');
+  const obj = readRoot(reader, planFor(typeName), json);
   if (reader.problems.length > 0 || !obj) throw new ProtoJsonError(typeNameOf(typeName), reader.problems);
   return obj;
 }
@@ -50,7 +65,7 @@ export function toProtobufjsObject(
 export function encode(typeName: string, json: unknown, options: EncodeOptions = {}): Uint8Array {
   const plan = planFor(typeName);
   const reader = new JsonReader(loadEnvoySchema(), { rules: options.validate ?? false, packAny: true });
-  const obj = reader.message(plan, json, '');
+  const obj = readRoot(reader, plan, json);
   if (reader.problems.length > 0 || !obj) throw new ProtoJsonError(plan.fullName, reader.problems);
   return plan.type.encode(obj).finish();
 }

@@ -170,8 +170,9 @@ export function writeScalar(t: ScalarType, v: unknown): unknown {
 export function isDefault(v: unknown): boolean {
   // -0 is not the default: protoc writes it, and so does protobufjs.
   if (v === 0 || v === '' || v === false || v == null) return !Object.is(v, -0);
-  if (v instanceof Uint8Array) return v.length === 0;
-  if (typeof v === 'object') {
+  // Bytes may be a Uint8Array or, as protobufjs' prototype default, an empty array.
+  if (v instanceof Uint8Array || Array.isArray(v)) return v.length === 0;
+  if (typeof v === 'object' && 'low' in v) {
     const l = v as Long;
     return l.low === 0 && l.high === 0;
   }
