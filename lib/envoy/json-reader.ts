@@ -118,7 +118,8 @@ export class JsonReader {
         continue;
       }
       const v = json[key];
-      if (v === null && !(nullIsValue(f.value) && !f.repeated && !f.map)) continue;
+      // undefined: what JSON.stringify would drop; null: "not set" in proto3 JSON.
+      if (v === undefined || (v === null && !(nullIsValue(f.value) && !f.repeated && !f.map))) continue;
       if (key !== f.name && f.name in json) {
         this.bad(p, `field ${f.name} is given twice (as "${f.name}" and "${key}")`);
         continue;
@@ -217,6 +218,7 @@ export class JsonReader {
         continue;
       }
       const el = v[key];
+      if (el === undefined) continue;
       if (el === null && !nullIsValue(f.value)) {
         this.bad(p, 'map values cannot be null');
         continue;

@@ -33,7 +33,10 @@ function readRoot(reader: JsonReader, plan: TypePlan, json: unknown): Record<str
   }
   const url = (json as Record<string, unknown>)['@type'];
   if (typeof url !== 'string' || typeNameOf(url) !== plan.fullName) {
-    reader.problems.push({ path: '["@type"]', reason: `names ${JSON.stringify(url)}, but this is a ${plan.fullName}` });
+    reader.problems.push({
+      path: '["@type"]',
+      reason: `names ${JSON.stringify(url)}, but the document is read as ${plan.fullName}`,
+    });
   }
   return reader.message(plan, json, '', true);
 }

@@ -47,7 +47,7 @@ function readInteger(t: ScalarType, json: unknown): bigint | number | Bad {
   if (typeof json === 'number') {
     if (!Number.isInteger(json)) return new Bad(`expected an integer for ${t}, got ${json}`);
     if (is64(t) && !Number.isSafeInteger(json)) {
-      return new Bad(`${json} cannot be represented exactly as a JSON number; give ${t} values as strings`);
+      return new Bad(`${json} is beyond 2^53, where JSON numbers lose precision; give ${t} values as strings`);
     }
     n = json;
   } else if (typeof json === 'string') {
