@@ -352,6 +352,7 @@ export class JsonReader {
     const valuePlan = nestedPlan(plan, 1);
     const fields: Obj = Object.create(null);
     for (const key of Object.keys(json)) {
+      if (json[key] === undefined) continue; // as JSON.stringify would drop it
       const v = this.structValue(valuePlan, json[key], keyPath(path, key));
       if (v !== undefined) fields[key] = v;
     }

@@ -73,8 +73,12 @@ export function encode(typeName: string, json: unknown, options: EncodeOptions =
   return plan.type.encode(obj).finish();
 }
 
-/** Proto3 JSON for binary protobuf; throws ProtoJsonError on malformed bytes or an Any it cannot expand. */
-export function decode(typeName: string, bytes: Uint8Array): JsonValue {
+/**
+ * Proto3 JSON for binary protobuf; throws ProtoJsonError on malformed bytes or an Any it cannot
+ * expand. Messages decode to objects; the type parameter only narrows the result for callers
+ * decoding a well-known type whose JSON is a string, number or array.
+ */
+export function decode<T extends JsonValue = JsonObject>(typeName: string, bytes: Uint8Array): T {
   const plan = planFor(typeName);
   let msg: Record<string, unknown>;
   try {
@@ -85,7 +89,7 @@ export function decode(typeName: string, bytes: Uint8Array): JsonValue {
   const writer = new JsonWriter(loadEnvoySchema());
   const json = writer.message(plan, msg, '');
   if (writer.problems.length > 0) throw new ProtoJsonError(plan.fullName, writer.problems);
-  return json;
+  return json as T;
 }
 
 /** Packs `{"@type": url, ...}` into google.protobuf.Any's `{ type_url, value }`. */
