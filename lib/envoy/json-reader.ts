@@ -6,15 +6,8 @@
  * `rules` on, protoc-gen-validate rules are checked on the way, so one walk does both.
  */
 import { type FieldPlan, nestedPlan, planOf, type TypePlan, type ValueKind } from './message-plan';
-import {
-  checkAnyType,
-  checkCount,
-  checkScalar,
-  checkTime,
-  checkUnique,
-  type FieldRules,
-  type ScalarValue,
-} from './pgv-rules';
+import { checkAnyType, checkCount, checkScalar, checkTime, checkUnique, type ScalarValue } from './pgv-checks';
+import type { FieldRules } from './pgv-rules';
 import { fieldPath, indexPath, keyPath, type Problem } from './problem';
 import { Bad, describe, is64, isUnsigned, readMapKey, readScalar, toBigInt, toProtobufInt64 } from './scalars';
 import type { EnvoySchema } from './schema';
