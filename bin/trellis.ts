@@ -6,26 +6,27 @@
 
 type Command = (argv: string[]) => Promise<number>;
 
-const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+// require(), not import(): tsx compiles TypeScript on require, and the bundle inlines both.
+const commands: Record<string, { summary: string; load: () => Command }> = {
   up: {
     summary: 'run a mesh locally: control plane, proxies and services',
-    load: async () => (await import('../lib/cli/up')).up,
+    load: () => (require('../lib/cli/up') as typeof import('../lib/cli/up')).up,
   },
   validate: {
     summary: 'check a mesh file; one line per problem',
-    load: async () => (await import('../lib/cli/validate')).validate,
+    load: () => (require('../lib/cli/validate') as typeof import('../lib/cli/validate')).validate,
   },
   compile: {
     summary: 'print the Envoy v3 snapshots (or a bootstrap) a mesh compiles to',
-    load: async () => (await import('../lib/cli/compile')).compile,
+    load: () => (require('../lib/cli/compile') as typeof import('../lib/cli/compile')).compile,
   },
   proxy: {
     summary: 'run the sidecar proxy from an Envoy v3 bootstrap',
-    load: async () => (await import('../proxy-image/src/cli')).proxy,
+    load: () => (require('../proxy-image/src/cli') as typeof import('../proxy-image/src/cli')).proxy,
   },
   import: {
     summary: 'import a mesh from another system: `trellis import appmesh <files...>`',
-    load: async () => (await import('../lib/cli/import')).importMesh,
+    load: () => (require('../lib/cli/import') as typeof import('../lib/cli/import')).importMesh,
   },
 };
 
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`trellis: unknown command '${name}'\n\n${usage()}`);
     return 1;
   }
-  return (await command.load())(rest);
+  return command.load()(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -11,6 +11,8 @@ export interface LoadedMesh extends ValidationResult {
   readonly file: string;
   /** The raw document, for tools that rewrite it. */
   readonly data?: unknown;
+  /** Adds the file and, where the document has it, the line and column of a problem's path. */
+  readonly locate: (p: Problem) => Problem;
 }
 
 export async function loadMeshFile(file: string): Promise<LoadedMesh> {
@@ -20,7 +22,7 @@ export async function loadMeshFile(file: string): Promise<LoadedMesh> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
-    return { file, problems: [{ file, path: [], reason }] };
+    return { file, problems: [{ file, path: [], reason }], locate: (p) => ({ ...p, file }) };
   }
   return parseMeshText(text, file);
 }
@@ -28,9 +30,16 @@ export async function loadMeshFile(file: string): Promise<LoadedMesh> {
 export function parseMeshText(text: string, file: string): LoadedMesh {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const locate = (p: Problem): Problem => {
+    const offset = locateOffset(doc, p.path);
+    if (offset === undefined) return { ...p, file };
+    const pos = lineCounter.linePos(offset);
+    return { ...p, file, line: pos.line, column: pos.col };
+  };
   if (doc.errors.length > 0) {
     return {
       file,
+      locate,
       problems: doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
         return { file, line: pos.line, column: pos.col, path: [], reason: e.message.split('\n')[0] };
@@ -41,23 +50,19 @@ export function parseMeshText(text: string, file: string): LoadedMesh {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return {
       file,
+      locate,
       problems: [{ file, line: 1, column: 1, path: [], reason: 'a mesh file must be a mapping (name, services, ...)' }],
     };
   }
   const result = validateMesh(data);
-  const problems = result.problems.map((p) => {
-    const offset = locate(doc, p.path);
-    if (offset === undefined) return { ...p, file };
-    const pos = lineCounter.linePos(offset);
-    return { ...p, file, line: pos.line, column: pos.col } satisfies Problem;
-  });
+  const problems = result.problems.map(locate);
   // Reading order: a user fixes a file top to bottom.
   problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
-  return { ...result, problems, file, data };
+  return { ...result, problems, file, data, locate };
 }
 
 /** Offset of the node a path names, or of the deepest node on the way there. */
-function locate(doc: Document, path: readonly PathSegment[]): number | undefined {
+function locateOffset(doc: Document, path: readonly PathSegment[]): number | undefined {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0];
   for (const seg of path) {
