@@ -1,0 +1,154 @@
+/**
+ * Envoy's `config.listener.v3.Listener`: an address and filter chains, each ending in an HTTP
+ * connection manager or a TCP proxy. Filter chains match on destination port, addresses and
+ * source; TLS-based matching (server names, ALPN) arrives with TLS support.
+ */
+
+import { parseCidr } from '../http/internal-address';
+import { parseAddress, type SocketAddress } from './address';
+import type { Fields, Json } from './fields';
+import { type HcmConfig, parseHttpConnectionManager } from './http-connection-manager';
+import { parseTcpProxy, type TcpProxyConfig } from './tcp-proxy';
+
+export type NetworkFilter =
+  | { readonly kind: 'hcm'; readonly hcm: HcmConfig }
+  | { readonly kind: 'tcp'; readonly tcp: TcpProxyConfig };
+
+export interface CidrRange {
+  readonly prefix: string;
+  readonly bits: number;
+}
+
+export interface FilterChainMatch {
+  readonly destinationPort: number | undefined;
+  readonly prefixRanges: readonly CidrRange[];
+  readonly sourcePrefixRanges: readonly CidrRange[];
+  readonly sourcePorts: readonly number[];
+  readonly sourceType: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
+}
+
+export interface FilterChainConfig {
+  readonly name: string;
+  readonly match: FilterChainMatch;
+  readonly filter: NetworkFilter;
+  /** Canonical JSON of the chain, to keep connections when an update leaves it unchanged. */
+  readonly fingerprint: string;
+}
+
+export interface ListenerConfig {
+  readonly name: string;
+  readonly address: SocketAddress;
+  readonly filterChains: readonly FilterChainConfig[];
+  readonly defaultFilterChain: FilterChainConfig | undefined;
+  readonly statPrefix: string;
+  readonly perConnectionBufferLimitBytes: number;
+  readonly raw: Json;
+  readonly fingerprint: string;
+}
+
+const HCM = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager';
+const TCP_PROXY = 'envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy';
+
+function cidrs(list: Fields[]): CidrRange[] {
+  return list.map((r) => {
+    const prefix = r.requiredString('address_prefix');
+    const bits = r.number('prefix_len', prefix.includes(':') ? 128 : 32);
+    r.done();
+    if (!parseCidr(prefix, bits)) r.fail('address_prefix', `"${prefix}/${bits}" is not a valid CIDR range`);
+    return { prefix, bits };
+  });
+}
+
+function parseMatch(f: Fields | undefined): FilterChainMatch {
+  if (!f)
+    return { destinationPort: undefined, prefixRanges: [], sourcePrefixRanges: [], sourcePorts: [], sourceType: 'ANY' };
+  const destinationPort = f.number('destination_port');
+  const prefixRanges = cidrs(f.array('prefix_ranges'));
+  const sourcePrefixRanges = cidrs([...f.array('source_prefix_ranges'), ...f.array('direct_source_prefix_ranges')]);
+  const rawPorts = f.get('source_ports');
+  const sourcePorts = Array.isArray(rawPorts) ? rawPorts.map(Number) : [];
+  const sourceType = f.enumOf('source_type', ['ANY', 'SAME_IP_OR_LOOPBACK', 'EXTERNAL'] as const, 'ANY');
+  const tp = f.string('transport_protocol', '');
+  if (tp !== '' && tp !== 'raw_buffer') f.fail('transport_protocol', `"${tp}" needs TLS, which is not supported yet`);
+  f.done(['server_names', 'application_protocols', 'address_suffix', 'suffix_len']);
+  return { destinationPort, prefixRanges, sourcePrefixRanges, sourcePorts, sourceType };
+}
+
+function parseNetworkFilters(list: Fields[], chain: Fields): NetworkFilter {
+  if (list.length === 0) chain.fail('filters', 'must list a network filter');
+  let result: NetworkFilter | undefined;
+  list.forEach((f, i) => {
+    const name = f.requiredString('name');
+    const tc = f.object('typed_config');
+    const type = tc ? String(tc.raw['@type'] ?? '').replace(/^.*\//, '') : '';
+    if (i !== list.length - 1) {
+      f.fail('', `network filter "${name}" is not supported (only a final http_connection_manager or tcp_proxy)`);
+    }
+    if (type === HCM) result = { kind: 'hcm', hcm: parseHttpConnectionManager(tc!) };
+    else if (type === TCP_PROXY) result = { kind: 'tcp', tcp: parseTcpProxy(tc!) };
+    else f.fail('typed_config', `network filter "${name}" (${type}) is not supported`);
+    tc!.done();
+    f.done(['config_discovery']);
+  });
+  return result!;
+}
+
+function parseFilterChain(f: Fields, index: number): FilterChainConfig {
+  const name = f.string('name', '') || `chain_${index}`;
+  const match = parseMatch(f.object('filter_chain_match'));
+  const filter = parseNetworkFilters(f.array('filters'), f);
+  const ts = f.object('transport_socket');
+  if (ts) {
+    const tsName = ts.string('name', '');
+    const tc = ts.object('typed_config');
+    const tsType = tc ? String(tc.raw['@type'] ?? '') : '';
+    tc?.accept(...Object.keys(tc.raw));
+    ts.done();
+    if (tsName !== 'envoy.transport_sockets.raw_buffer' && !tsType.endsWith('.RawBuffer')) {
+      f.fail('transport_socket', `${tsName || tsType} is not supported yet (plaintext listeners only)`);
+    }
+  }
+  f.accept('transport_socket_connect_timeout', 'metadata');
+  f.done(['on_demand_configuration']);
+  return { name, match, filter, fingerprint: JSON.stringify(f.raw) };
+}
+
+export function parseListener(f: Fields): ListenerConfig {
+  const name = f.requiredString('name');
+  const address = parseAddress(f.object('address') ?? f.fail('address', 'is required'));
+  const filterChains = f.array('filter_chains').map(parseFilterChain);
+  const dfc = f.object('default_filter_chain');
+  const defaultFilterChain = dfc ? parseFilterChain(dfc, filterChains.length) : undefined;
+  if (filterChains.length === 0 && !defaultFilterChain) f.fail('filter_chains', 'must list at least one filter chain');
+  const statPrefix = f.string('stat_prefix', '');
+  const perConnectionBufferLimitBytes = f.number('per_connection_buffer_limit_bytes', 1024 * 1024);
+  if (f.has('bind_to_port') && !f.bool('bind_to_port'))
+    f.fail('bind_to_port', 'false is not supported (no original-destination handoff)');
+  if (f.bool('use_original_dst')) f.fail('use_original_dst', 'is not supported (no iptables interception)');
+  // Listener filters: the TLS and HTTP inspectors only feed matching this proxy does not do yet.
+  for (const lf of f.array('listener_filters')) {
+    lf.accept(...Object.keys(lf.raw));
+    f.ctx.ignored.push(`${lf.path} (${String(lf.raw.name ?? '')})`);
+  }
+  f.accept(
+    'traffic_direction',
+    'drain_type',
+    'metadata',
+    'enable_reuse_port',
+    'reuse_port',
+    'continue_on_listener_filters_timeout',
+    'listener_filters_timeout',
+    'ignore_global_conn_limit',
+  );
+  f.done(['internal_listener', 'udp_listener_config', 'api_listener', 'additional_addresses', 'listener_specifier']);
+  return {
+    name,
+    address,
+    filterChains,
+    defaultFilterChain,
+    statPrefix,
+    perConnectionBufferLimitBytes,
+    raw: f.raw,
+    fingerprint: JSON.stringify(f.raw),
+  };
+}

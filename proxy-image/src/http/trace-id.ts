@@ -1,0 +1,31 @@
+/**
+ * Request identities the proxy adds: `x-request-id` (a UUID v4, as Envoy generates) and the
+ * AWS X-Ray `X-Amzn-Trace-Id` (`Root=1-<8 hex epoch seconds>-<24 hex random>`), so a request
+ * can be followed across the mesh even before X-Ray segments are emitted.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+
+// One syscall per 4 KiB of randomness, not per request.
+let pool = Buffer.alloc(0);
+let offset = 0;
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    pool = randomBytes(4096);
+    offset = 0;
+  }
+  const s = pool.toString('hex', offset, offset + bytes);
+  offset += bytes;
+  return s;
+}
+
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+export function newTraceId(nowMs = Date.now()): string {
+  const epoch = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
+  return `Root=1-${epoch}-${randomHex(12)}`;
+}

@@ -1,0 +1,198 @@
+/**
+ * The listener manager (Envoy's ListenerManager): static listeners from the bootstrap and
+ * dynamic ones from LDS. An LDS update is parsed and checked in full before anything changes;
+ * new or changed listeners warm (their RDS route configs) before they bind or replace the
+ * running ones; listeners left out of an update stop accepting and drain.
+ */
+import { parseResources } from '../cluster/cluster-manager';
+import { formatAddress } from '../config/address';
+import type { ConfigSourceSpec } from '../config/config-source';
+import { type ListenerConfig, parseListener } from '../config/listener';
+import { ConfigLoadError } from '../config/load';
+import { log } from '../log';
+import type { Gauge } from '../stats/metric';
+import type { StatsStore } from '../stats/store';
+import { DiscoveryApi } from '../xds/discovery-api';
+import type { Subscription } from '../xds/subscription';
+import type { SubscriptionFactory } from '../xds/subscription-factory';
+import type { ChainDeps } from './filter-chain';
+import { ActiveListener, buildRuntime, type ListenerRuntime, runtimeReady } from './listener';
+
+const LISTENER_TYPE = 'envoy.config.listener.v3.Listener';
+
+export class ListenerManager {
+  private readonly listeners = new Map<string, ActiveListener>();
+  /** Warming listeners by name, with the runtime that will serve them. */
+  private readonly warming = new Map<string, { config: ListenerConfig; runtime: ListenerRuntime; version: string }>();
+  private readonly staticNames = new Set<string>();
+  /** Removed or replaced listeners whose connections are still draining. */
+  private readonly draining = new Set<ActiveListener>();
+  private lds: { api: DiscoveryApi; sub: Subscription } | undefined;
+  /** Listeners bind only once the server is live (not before the first complete config). */
+  private started = false;
+  private readonly totalActive: Gauge;
+  private readonly totalWarming: Gauge;
+
+  constructor(
+    private readonly store: StatsStore,
+    private readonly deps: ChainDeps,
+    private readonly factory: SubscriptionFactory,
+  ) {
+    this.totalActive = store.gauge('listener_manager.total_listeners_active');
+    this.totalWarming = store.gauge('listener_manager.total_listeners_warming');
+  }
+
+  list(): ActiveListener[] {
+    return [...this.listeners.values()];
+  }
+
+  get ldsApi(): DiscoveryApi | undefined {
+    return this.lds?.api;
+  }
+
+  addStatic(configs: readonly ListenerConfig[]): Promise<void> {
+    for (const c of configs) this.staticNames.add(c.name);
+    return Promise.all(configs.map((c) => this.addOrUpdate(c, '', false))).then(() => undefined);
+  }
+
+  async startLds(source: ConfigSourceSpec): Promise<void> {
+    let warmed: Promise<void> = Promise.resolve();
+    const api = new DiscoveryApi(this.store, 'listener_manager.lds.', LISTENER_TYPE, 'lds', (resources, version) => {
+      warmed = this.applyLds(resources, version);
+    });
+    const sub = this.factory.subscribe(source, LISTENER_TYPE, api);
+    this.lds = { api, sub };
+    api.armInitialFetchTimeout(source.initialFetchTimeoutMs);
+    sub.start([]);
+    await api.initial;
+    await warmed;
+  }
+
+  private applyLds(resources: readonly unknown[], version: string): Promise<void> {
+    const configs = parseResources(resources as never, 'lds', (f) => parseListener(f));
+    const names = new Set<string>();
+    const addresses = new Map<string, string>();
+    for (const l of [...this.listeners.values()]) {
+      if (this.staticNames.has(l.config.name)) addresses.set(addrKey(l.config), l.config.name);
+    }
+    for (const [i, c] of configs.entries()) {
+      if (names.has(c.name)) throw new ConfigLoadError([`lds: resources[${i}].name: duplicate listener "${c.name}"`]);
+      if (this.staticNames.has(c.name)) {
+        throw new ConfigLoadError([
+          `lds: resources[${i}].name: "${c.name}" is a static listener and cannot be replaced`,
+        ]);
+      }
+      names.add(c.name);
+      const key = addrKey(c);
+      const other = addresses.get(key);
+      if (c.address.port !== 0 && other !== undefined && other !== c.name) {
+        throw new ConfigLoadError([
+          `lds: resources[${i}].address: ${formatAddress(c.address.address, c.address.port)} is already used by listener "${other}"`,
+        ]);
+      }
+      addresses.set(key, c.name);
+    }
+    for (const name of [...this.listeners.keys(), ...this.warming.keys()]) {
+      if (!this.staticNames.has(name) && !names.has(name)) void this.remove(name);
+    }
+    return Promise.all(configs.map((c) => this.addOrUpdate(c, version, true))).then(() => undefined);
+  }
+
+  private addOrUpdate(config: ListenerConfig, version: string, viaApi: boolean): Promise<void> {
+    const current = this.listeners.get(config.name);
+    if (current && current.config.fingerprint === config.fingerprint && !this.warming.has(config.name)) {
+      return Promise.resolve();
+    }
+    const runtime = buildRuntime(config, this.deps, current?.runtime);
+    const entry = { config, runtime, version };
+    this.warming.set(config.name, entry);
+    this.updateGauges();
+    return runtimeReady(runtime).then(async () => {
+      if (this.warming.get(config.name) !== entry) return;
+      this.warming.delete(config.name);
+      const existing = this.listeners.get(config.name);
+      if (existing && addrKey(existing.config) === addrKey(config)) {
+        existing.update(config, runtime, version);
+      } else {
+        const l = new ActiveListener(config, runtime, this.store, version, viaApi);
+        if (existing) {
+          await existing.stopAccepting();
+          this.retire(existing);
+        }
+        this.listeners.set(config.name, l);
+        if (this.started) {
+          try {
+            await l.bind();
+          } catch (e) {
+            log.error((e as Error).message);
+            this.listeners.delete(config.name);
+          }
+        }
+      }
+      this.updateGauges();
+    });
+  }
+
+  private async remove(name: string): Promise<void> {
+    this.warming.delete(name);
+    const l = this.listeners.get(name);
+    this.listeners.delete(name);
+    this.updateGauges();
+    if (!l) return;
+    log.info(`listener ${name} removed; draining`);
+    await l.stopAccepting();
+    this.retire(l);
+  }
+
+  private retire(l: ActiveListener): void {
+    this.draining.add(l);
+    l.drain();
+    const check = setInterval(() => {
+      if (l.activeConnections === 0) {
+        clearInterval(check);
+        this.draining.delete(l);
+      }
+    }, 1000);
+    check.unref();
+  }
+
+  private updateGauges(): void {
+    this.totalActive.set(this.listeners.size);
+    this.totalWarming.set(this.warming.size);
+  }
+
+  /** Binds every warmed listener (server start). Throws if one cannot bind. */
+  async startListeners(): Promise<void> {
+    this.started = true;
+    for (const l of this.listeners.values()) await l.bind();
+  }
+
+  async stopAccepting(): Promise<void> {
+    this.lds?.sub.stop();
+    this.lds?.api.stop();
+    await Promise.all([...this.listeners.values()].map((l) => l.stopAccepting()));
+  }
+
+  drainAll(soon: boolean): void {
+    for (const l of [...this.listeners.values(), ...this.draining]) l.drain(soon);
+  }
+
+  get activeConnections(): number {
+    let n = 0;
+    for (const l of [...this.listeners.values(), ...this.draining]) n += l.activeConnections;
+    return n;
+  }
+
+  destroyConnections(): void {
+    for (const l of [...this.listeners.values(), ...this.draining]) l.destroyConnections();
+  }
+
+  /** Listeners not yet warm (for /config_dump). */
+  warmingConfigs(): Array<{ config: ListenerConfig; version: string }> {
+    return [...this.warming.values()].map((w) => ({ config: w.config, version: w.version }));
+  }
+}
+
+function addrKey(c: ListenerConfig): string {
+  return `${c.address.address}:${c.address.port}`;
+}

@@ -1,0 +1,75 @@
+/**
+ * Picks the subscription for a ConfigSource: a file, REST polling, a per-type gRPC stream, or
+ * the shared ADS stream. REST and gRPC sources name a static cluster; its first healthy host is
+ * the control plane's address.
+ */
+import type { ApiConfigSource, ConfigSourceSpec } from '../config/config-source';
+import type { NodeInfo } from '../config/node';
+import type { StatsStore } from '../stats/store';
+import { ADS_SERVICE, GrpcMux, PER_TYPE_SERVICES } from './grpc-mux';
+import { PathSubscription } from './path-subscription';
+import { RestSubscription } from './rest-subscription';
+import type { Subscription, SubscriptionCallbacks } from './subscription';
+
+/** `host:port` of a healthy host of a static cluster (resolved late: clusters warm first). */
+export type ClusterTarget = (cluster: string) => string | undefined;
+
+export class SubscriptionFactory {
+  private ads: GrpcMux | undefined;
+  private readonly muxes: GrpcMux[] = [];
+  clusterTarget: ClusterTarget = () => undefined;
+
+  constructor(
+    private readonly node: NodeInfo,
+    private readonly store: StatsStore,
+    private readonly adsConfig: ApiConfigSource | undefined,
+  ) {}
+
+  private targetOf(api: ApiConfigSource): () => string | undefined {
+    const g = api.grpcServices[0];
+    if (g?.targetUri) {
+      const uri = g.targetUri;
+      return () => uri;
+    }
+    const cluster = g?.clusterName ?? api.clusterNames[0];
+    return () => this.clusterTarget(cluster);
+  }
+
+  private muxFor(api: ApiConfigSource, typeUrl: string): GrpcMux {
+    const svc = api.apiType === 'AGGREGATED_GRPC' ? ADS_SERVICE : PER_TYPE_SERVICES[typeUrl];
+    if (!svc) throw new Error(`no gRPC discovery service for ${typeUrl}`);
+    const mux = new GrpcMux(
+      svc,
+      this.targetOf(api),
+      this.node.json,
+      api.setNodeOnFirstMessageOnly,
+      this.store.gauge('control_plane.connected_state'),
+    );
+    this.muxes.push(mux);
+    return mux;
+  }
+
+  subscribe(source: ConfigSourceSpec, typeName: string, cb: SubscriptionCallbacks): Subscription {
+    const typeUrl = `type.googleapis.com/${typeName}`;
+    switch (source.kind) {
+      case 'path':
+        return new PathSubscription(source.path, typeUrl, cb);
+      case 'ads': {
+        if (!this.adsConfig) throw new Error('ads config source without dynamic_resources.ads_config');
+        if (!this.ads) this.ads = this.muxFor({ ...this.adsConfig, apiType: 'AGGREGATED_GRPC' }, typeUrl);
+        return this.ads.subscribe(typeUrl, cb);
+      }
+      case 'api': {
+        const api = source.api;
+        if (api.apiType === 'REST') {
+          return new RestSubscription(api, typeUrl, this.node.json, this.targetOf(api), cb);
+        }
+        return this.muxFor(api, typeUrl).subscribe(typeUrl, cb);
+      }
+    }
+  }
+
+  stop(): void {
+    for (const m of this.muxes) m.stop();
+  }
+}
