@@ -116,12 +116,12 @@ export class ActiveListener {
     for (const c of [...before.chains, ...(before.fallback ? [before.fallback] : [])]) if (!kept.has(c)) c.drain();
   }
 
-  /** Stops accepting new connections (the socket closes; existing connections go on). */
+  /** Stops accepting new connections: the listening socket closes now, connections go on. */
   stopAccepting(): Promise<void> {
     this.accepting = false;
-    const s = this.server;
-    if (!s) return Promise.resolve();
-    return new Promise((resolve) => s.close(() => resolve()));
+    // close()'s callback waits for every connection to end; not waiting here is the point.
+    this.server?.close();
+    return Promise.resolve();
   }
 
   /** Drains every connection, of current and replaced chains (`soon`: shutdown). */
