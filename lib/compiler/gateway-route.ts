@@ -43,12 +43,12 @@ function matches(p: PathMatch, path: string): boolean {
   return compileRe2(p.regex!).test(path);
 }
 
-/** How the gateway rewrites a path matched by `prefix` into one starting with `replacement`. */
-function prefixRewrite(prefix: string, replacement: string): Composed['rewrite'] {
-  // Joining a '/'-ending replacement to a remainder that starts with '/' must not double it.
-  if (replacement.endsWith('/') && !prefix.endsWith('/')) {
-    return { regexRewrite: { pattern: `^${re2Literal(prefix)}/?`, substitution: replacement } };
-  }
+/**
+ * How the gateway rewrites a path matched by `prefix` into one starting with `replacement`.
+ * With `collapse`, a remainder starting with '/' loses it (the gateway's rewrite ended in '/').
+ */
+function prefixRewrite(prefix: string, replacement: string, collapse: boolean): Composed['rewrite'] {
+  if (collapse) return { regexRewrite: { pattern: `^${re2Literal(prefix)}/?`, substitution: replacement } };
   return { prefixRewrite: replacement };
 }
 
@@ -98,21 +98,27 @@ export function composePaths(g: GatewayRouteModel, s: RouteModel): Composition {
 
   const GP = gp.prefix!;
   const RW = g.prefixRewrite;
-  // `/chapter` rewritten to `/…`: the remainder after the prefix normally begins with '/'.
+  // `/chapter` rewritten to `/…`: a remainder `/1` joins as `/1`, a remainder `X` as `/X`.
   const slash = RW.endsWith('/') && !GP.endsWith('/');
-  const underPrefix = (rest: string) => GP + (slash ? '/' : '') + rest;
+  /** Original-path heads under which the rewritten path continues with `rest`. */
+  const heads = (rest: string): string[] => {
+    if (!slash) return [GP + rest];
+    const out = [`${GP}/${rest}`];
+    if (rest !== '' && !rest.startsWith('/')) out.push(GP + rest);
+    return out;
+  };
 
   if (sp.prefix !== undefined) {
     const SP = sp.prefix;
     if (RW.startsWith(SP)) {
       // Every rewritten path already starts with the service route's prefix.
       const replacement = sRewrite !== undefined ? sRewrite + RW.slice(SP.length) : RW;
-      return { alternatives: [{ path: gp, extraHeaders: [], rewrite: prefixRewrite(GP, replacement) }] };
+      return { alternatives: [{ path: gp, extraHeaders: [], rewrite: prefixRewrite(GP, replacement, slash) }] };
     }
     if (SP.startsWith(RW)) {
-      const combined = underPrefix(SP.slice(RW.length));
+      const rewrite = { prefixRewrite: sRewrite ?? SP };
       return {
-        alternatives: [{ path: { prefix: combined }, extraHeaders: [], rewrite: { prefixRewrite: sRewrite ?? SP } }],
+        alternatives: heads(SP.slice(RW.length)).map((prefix) => ({ path: { prefix }, extraHeaders: [], rewrite })),
       };
     }
     return { alternatives: [] };
@@ -121,26 +127,70 @@ export function composePaths(g: GatewayRouteModel, s: RouteModel): Composition {
     const SE = sp.exact;
     if (!SE.startsWith(RW)) return { alternatives: [] };
     const rest = SE.slice(RW.length);
-    const forwarded = { pathRewrite: sRewrite ?? SE };
-    const exacts = slash && rest === '' ? [GP, `${GP}/`] : [underPrefix(rest)];
-    return { alternatives: exacts.map((exact) => ({ path: { exact }, extraHeaders: [], rewrite: forwarded })) };
+    const rewrite = { pathRewrite: sRewrite ?? SE };
+    const exacts = slash && rest === '' ? [GP, `${GP}/`] : heads(rest);
+    return { alternatives: exacts.map((exact) => ({ path: { exact }, extraHeaders: [], rewrite })) };
   }
-  // A regex on the rewritten path becomes a regex on the original one when the rewrite only
-  // drops a literal head of the path.
-  const base = slash ? (RW === '/' ? GP : undefined) : GP.endsWith(RW) ? GP.slice(0, GP.length - RW.length) : undefined;
-  if (base === undefined) {
-    return {
-      problem: {
-        path: [...g.path, 'rewrite', 'prefix'],
-        reason: `cannot combine this prefix rewrite with the regex path of route '${s.name}' of service '${s.service}'; rewrite to '/' or match the service route by prefix`,
-      },
-    };
+  // A regex on the rewritten path: compare its literal head with the rewritten head first.
+  const rewrite = prefixRewrite(GP, RW, slash);
+  const head = literalHead(sp.regex!);
+  if (head && !head.literal.startsWith(RW) && !RW.startsWith(head.literal)) return { alternatives: [] };
+  if (head?.literal.startsWith(RW)) {
+    const rest = head.literal.slice(RW.length);
+    const alternatives: Composed[] = heads(rest).map((h) => ({
+      path: gp,
+      extraHeaders: [regexCondition(re2Literal(h), head.rest)],
+      rewrite,
+    }));
+    // The prefix alone is rewritten to exactly the replacement.
+    if (slash && rest === '' && compileRe2(head.rest || '(?:)').test('')) {
+      alternatives.push({ path: { exact: GP }, extraHeaders: [], rewrite });
+    }
+    return { alternatives };
   }
-  const condition = {
-    name: ':path',
-    string_match: { safe_regex: { regex: `${re2Literal(base)}(?:${sp.regex})(?:\\?.*)?` } },
+  // Or when the rewrite only drops a literal head of the path (with a '/' joint, for
+  // remainders that start a new segment).
+  const base = !slash && GP.endsWith(RW) ? GP.slice(0, GP.length - RW.length) : slash && RW === '/' ? GP : undefined;
+  if (base !== undefined) {
+    return { alternatives: [{ path: gp, extraHeaders: [regexCondition(re2Literal(base), sp.regex!)], rewrite }] };
+  }
+  return {
+    problem: {
+      path: [...g.path, 'rewrite', 'prefix'],
+      reason: `cannot combine this prefix rewrite with the regex path of route '${s.name}' of service '${s.service}'; rewrite to '/' or match the service route by prefix`,
+    },
   };
-  return { alternatives: [{ path: gp, extraHeaders: [condition], rewrite: prefixRewrite(GP, RW) }] };
+}
+
+function regexCondition(literalPrefix: string, regex: string): Json {
+  return { name: ':path', string_match: { safe_regex: { regex: `${literalPrefix}(?:${regex})(?:\\?.*)?` } } };
+}
+
+/**
+ * The literal text every match of `regex` starts with, and the regex for the rest; only for
+ * regexes without alternation, where the head is unconditional.
+ */
+export function literalHead(regex: string): { literal: string; rest: string } | undefined {
+  if (regex.includes('|')) return undefined;
+  let i = 0;
+  let literal = '';
+  while (i < regex.length) {
+    const c = regex[i];
+    if (c === '\\') {
+      const next = regex[i + 1];
+      if (next === undefined || !/[\\^$.*+?()[\]{}|/-]/.test(next)) break;
+      if (/[*+?{]/.test(regex[i + 2] ?? '')) break;
+      literal += next;
+      i += 2;
+      continue;
+    }
+    if (/[\\^$.*+?()[\]{}|]/.test(c)) break;
+    // A quantified character is not part of every match.
+    if (/[*+?{]/.test(regex[i + 1] ?? '')) break;
+    literal += c;
+    i++;
+  }
+  return literal ? { literal, rest: regex.slice(i) } : undefined;
 }
 
 /** The service route's non-path conditions, with the gateway route's added. */

@@ -4,7 +4,7 @@
  * gateway routes in priority order whatever their hostname match, so every virtual host
  * also carries the routes whose hostname match it implies (and those with none).
  */
-import type { HostnameMatch } from '../model/match';
+import type { HostnameMatch, PathMatch } from '../model/match';
 import type { GatewayModel, GatewayRouteModel, MeshModel, RouteModel } from '../model/model';
 import type { Problem } from '../model/problem';
 import type { EndpointSet } from './endpoints';
@@ -40,6 +40,16 @@ function hostKey(h: HostnameMatch | undefined): string {
   return h ? (h.exact !== undefined ? `exact:${h.exact}` : `suffix:${h.suffix}`) : '*';
 }
 
+function samePath(a: PathMatch, b: PathMatch): boolean {
+  return a.exact === b.exact && a.prefix === b.prefix && a.regex === b.regex;
+}
+
+/** A service route whose only condition is its path. */
+function unconditional(s: RouteModel): boolean {
+  const m = s.match!;
+  return !m.headers.length && !m.queryParameters.length && !m.method && !m.scheme && !m.body;
+}
+
 function envoyRoutesFor(g: GatewayRouteModel, model: MeshModel, problems: Problem[]) {
   const svc = model.services.find((s) => s.name === g.target.service)!;
   const routes: Json[] = [];
@@ -67,6 +77,11 @@ function envoyRoutesFor(g: GatewayRouteModel, model: MeshModel, problems: Proble
       );
     });
     used.push(s);
+    // A service route that matches every request of this gateway route shadows the rest.
+    const total = composition.alternatives.some(
+      (a) => a.extraHeaders.length === 0 && samePath(a.path, g.match.path) && unconditional(s),
+    );
+    if (total) break;
   }
   return { routes, used };
 }

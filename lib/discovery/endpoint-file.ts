@@ -19,19 +19,26 @@ const endpoint = z.strictObject({
   instanceId: z.string().min(1).optional(),
 });
 
-export const endpointSetSchema = z.record(
-  z.string().regex(/^[^/]+\/[^/]+$/, "must be '<service>/<version>'"),
-  z.array(endpoint),
-);
+export const endpointSetSchema = z.record(z.string(), z.array(endpoint));
+
+const KEY = /^[^/]+\/[^/]+$/;
 
 export function parseEndpointSet(text: string, file: string): { endpoints?: EndpointSet; problems: Problem[] } {
   const doc = parseDocument(text);
   if (doc.errors.length) {
     return { problems: doc.errors.map((e) => ({ file, path: [], reason: e.message.split('\n')[0] })) };
   }
-  const result = endpointSetSchema.safeParse(doc.toJS(), { reportInput: true });
-  if (!result.success) {
-    return { problems: issuesToProblems(result.error.issues, endpointSetSchema).map((p) => ({ ...p, file })) };
-  }
+  const data = doc.toJS();
+  const result = endpointSetSchema.safeParse(data, { reportInput: true });
+  // Keys are checked here, not by the record's key schema: zod stops checking a record's
+  // values once a key fails, and a user should see every problem at once.
+  const badKeys: Problem[] =
+    data && typeof data === 'object' && !Array.isArray(data)
+      ? Object.keys(data)
+          .filter((k) => !KEY.test(k))
+          .map((k) => ({ path: [k], reason: `bad name: must be '<service>/<version>' (got "${k}")` }))
+      : [];
+  const problems = [...badKeys, ...(result.success ? [] : issuesToProblems(result.error.issues, endpointSetSchema))];
+  if (problems.length) return { problems: problems.map((p) => ({ ...p, file })) };
   return { endpoints: result.data, problems: [] };
 }

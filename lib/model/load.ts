@@ -46,7 +46,13 @@ export function parseMeshText(text: string, file: string): LoadedMesh {
       }),
     };
   }
-  const data = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Aliases are resolved only here: an unknown anchor or an alias bomb surfaces as a throw.
+    return { file, locate, problems: [{ file, line: 1, column: 1, path: [], reason: (e as Error).message }] };
+  }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return {
       file,

@@ -166,8 +166,11 @@ function resolveTargets(
     if (t.version === undefined) {
       if (svc.versions.length !== 1) {
         ctx.problems.push({
-          path: [...tp, 'version'],
-          reason: `required: service '${svcName}' has versions ${svc.versions.map((v) => v.name).join(', ')}`,
+          path: [...tp, svc.versions.length === 0 ? 'service' : 'version'],
+          reason:
+            svc.versions.length === 0
+              ? `required: service '${svcName}' has no versions of its own; name the service whose version this is`
+              : `required: service '${svcName}' has versions ${svc.versions.map((v) => v.name).join(', ')}`,
         });
         return;
       }

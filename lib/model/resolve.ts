@@ -106,6 +106,13 @@ function serviceListeners(name: string, svc: Service, versions: readonly Version
     });
     return [...svc.listeners].sort((a, b) => a.port - b.port);
   }
+  if (versions.length === 0) {
+    problems.push({
+      path: ['services', name, 'listeners'],
+      reason: 'required: the service has no versions of its own; say which ports callers use',
+    });
+    return [];
+  }
   const key = (v: VersionModel) => v.listeners.map((l) => `${l.port}/${l.protocol}`).join(', ');
   const shapes = new Set(versions.map(key));
   if (shapes.size > 1) {
@@ -139,9 +146,13 @@ export function resolveMesh(parsed: ParsedMesh): { model?: MeshModel; problems: 
   }
 
   const services = new Map<string, { listeners: ServiceModel['listeners']; versions: VersionModel[] }>();
+  // Services whose listeners are in doubt: their routes would only repeat the problem.
+  const unresolved = new Set<string>();
   for (const [name, svc] of byName(parsed.services)) {
     const versions = byName(svc.versions).map(([vn, v]) => resolveVersion(parsed.name, name, vn, v, problems));
+    const before = problems.length;
     services.set(name, { listeners: serviceListeners(name, svc, versions, problems), versions });
+    if (problems.length > before) unresolved.add(name);
   }
 
   const ctx: RouteContext = {
@@ -156,7 +167,7 @@ export function resolveMesh(parsed: ParsedMesh): { model?: MeshModel; problems: 
   const serviceModels: ServiceModel[] = [];
   for (const [name, svc] of byName(parsed.services)) {
     const resolved = services.get(name)!;
-    const routes = resolveServiceRoutes(name, svc, resolved, ctx);
+    const routes = unresolved.has(name) ? [] : resolveServiceRoutes(name, svc, resolved, ctx);
     const versions = resolved.versions.map((v) => ({
       ...v,
       backends: resolveBackends(parsed, name, v.name, svc.versions[v.name], problems),

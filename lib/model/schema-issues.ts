@@ -30,11 +30,13 @@ function collect(issue: Issue, base: readonly PathSegment[], root: z.ZodType, ou
       else out.push({ path, reason: issue.message });
       return;
     }
-    case 'invalid_key':
-      for (const inner of issue.issues) {
-        out.push({ path: [...path, String(issue.input ?? '')], reason: `bad name: ${reasonOf(inner)}` });
-      }
+    case 'invalid_key': {
+      // zod's path may already end with the key; name it once.
+      const key = String(issue.input ?? '');
+      const at = path[path.length - 1] === key ? path : [...path, key];
+      for (const inner of issue.issues) out.push({ path: at, reason: `bad name: ${reasonOf(inner)}` });
       return;
+    }
     case 'invalid_element':
       for (const inner of issue.issues) collect(inner, [...path, issue.key as PathSegment], root, out);
       return;
@@ -161,16 +163,17 @@ export function closest(key: string, known: readonly string[]): string | undefin
   return best !== undefined && bestDistance <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
 }
 
+/** Optimal string alignment distance: edits, with a swap of neighbours counting as one (`prot` → `port`). */
 function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return row[b.length];
+  return d[a.length][b.length];
 }

@@ -11,14 +11,26 @@ import { version } from './version';
 export const serviceListener = z.strictObject({ port, protocol });
 export type ServiceListener = z.infer<typeof serviceListener>;
 
-export const service = z.strictObject({
-  description: z.string().optional(),
-  /** Defaults to the listeners the versions share. */
-  listeners: z.array(serviceListener).min(1).optional(),
-  versions: z
-    .record(identifier, version)
-    .refine((v) => Object.keys(v).length > 0, 'a service needs at least one version'),
-  /** Required when the service has more than one version. */
-  routes: z.array(route).optional(),
-});
+export const service = z
+  .strictObject({
+    description: z.string().optional(),
+    /** Defaults to the listeners the versions share; required when the service has no versions of its own. */
+    listeners: z.array(serviceListener).min(1).optional(),
+    /**
+     * Empty only for a service whose routes all target other services' versions (an alias, as an
+     * App Mesh virtual service whose provider is a node that backs another virtual service too).
+     */
+    versions: z.record(identifier, version),
+    /** Required when the service has more than one version, or none of its own. */
+    routes: z.array(route).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (Object.keys(s.versions).length === 0 && !s.routes?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['versions'],
+        message: "a service needs at least one version, or routes to other services' versions",
+      });
+    }
+  });
 export type Service = z.infer<typeof service>;

@@ -411,7 +411,8 @@ class Translator {
 }
 
 function escapeLiteral(ch: string): string {
-  return /[\\^$.*+?()[\]{}|/-]/.test(ch) ? `\\${ch}` : escapeControl(ch);
+  // Outside a class `-` and `/` are plain; escaping them is an error under the `u` flag.
+  return /[\\^$.*+?()[\]{}|]/.test(ch) ? `\\${ch}` : escapeControl(ch);
 }
 
 function escapeClassChar(ch: string): string {
