@@ -6,6 +6,7 @@
 import type { MeshModel } from '../model/model';
 import type { Problem } from '../model/problem';
 import { checkConsistency } from './consistency';
+import { CompileContext } from './context';
 import type { EndpointSet } from './endpoints';
 import { compileGateway } from './gateway';
 import { sidecarName } from './names';
@@ -36,8 +37,9 @@ export function proxyNames(model: MeshModel): string[] {
 export function compile(model: MeshModel, endpoints: EndpointSet = {}, options: CompileOptions = {}): CompileResult {
   const snapshots: Record<string, Snapshot> = {};
   const problems: Problem[] = [];
+  const ctx = new CompileContext(model, endpoints);
   for (const proxy of proxyNames(model)) {
-    const result = compileProxy(model, proxy, endpoints, options);
+    const result = compileProxy(model, proxy, endpoints, options, ctx);
     problems.push(...result.problems);
     if (result.snapshot) snapshots[proxy] = result.snapshot;
   }
@@ -49,23 +51,24 @@ export function compileProxy(
   proxy: string,
   endpoints: EndpointSet = {},
   options: CompileOptions = {},
+  ctx = new CompileContext(model, endpoints),
 ): { snapshot?: Snapshot; problems: Problem[] } {
   const problems: Problem[] = [];
   const placement = options.placement?.(proxy) ?? {};
   let snapshot: Snapshot | undefined;
   const gateway = model.gateways.find((g) => g.name === proxy);
   if (gateway) {
-    snapshot = compileGateway(model, gateway, endpoints, placement, problems);
+    snapshot = compileGateway(ctx, gateway, placement, problems);
   } else {
     const [service, version] = proxy.split('/');
-    const v = model.services.find((s) => s.name === service)?.versions.find((x) => x.name === version);
+    const v = ctx.version(service, version);
     if (!v) {
       const known = proxyNames(model).join(', ');
       return {
         problems: [{ path: [], reason: `no proxy named '${proxy}' in mesh '${model.name}' (proxies: ${known})` }],
       };
     }
-    snapshot = compileSidecar(model, v, endpoints, placement, problems);
+    snapshot = compileSidecar(ctx, v, placement, problems);
   }
   // An inconsistent snapshot is a compiler bug, never the user's: fail loudly.
   const inconsistent = checkConsistency(snapshot);

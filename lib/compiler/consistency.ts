@@ -22,11 +22,12 @@ export function checkConsistency(snapshot: Snapshot): string[] {
   ) as Record<(typeof RESOURCE_TYPES)[number], Set<string>>;
 
   for (const listener of snapshot.resources.listeners) {
-    walk(listener, (key, value) => {
-      if (key === 'route_config_name' && typeof value === 'string' && !names.routes.has(value)) {
-        problems.push(`listener '${listener.name}': route configuration '${value}' does not exist`);
+    for (const hcm of networkFilters(listener)) {
+      const name = (hcm.rds as { route_config_name?: string } | undefined)?.route_config_name;
+      if (name !== undefined && !names.routes.has(name)) {
+        problems.push(`listener '${listener.name}': route configuration '${name}' does not exist`);
       }
-    });
+    }
   }
   for (const r of [...snapshot.resources.listeners, ...snapshot.resources.routes]) {
     const owner = r['@type'].endsWith('Listener') ? 'listener' : 'route configuration';
@@ -46,25 +47,32 @@ export function checkConsistency(snapshot: Snapshot): string[] {
   return problems;
 }
 
-/** Clusters a listener (TCP proxy) or route configuration sends traffic to. */
+// biome-ignore lint/suspicious/noExplicitAny: Envoy resources are open-ended JSON, read defensively.
+type Json = Record<string, any>;
+
+/** The typed configs of a listener's network filters (HTTP connection managers, TCP proxies). */
+function networkFilters(listener: Json): Json[] {
+  return (listener.filter_chains ?? []).flatMap((fc: Json) =>
+    (fc.filters ?? []).map((f: Json) => f.typed_config ?? {}),
+  );
+}
+
+/** Where an Envoy route or TCP proxy names clusters: `cluster`, or `weighted_clusters`. */
+function destinations(action: Json | undefined): string[] {
+  if (!action) return [];
+  if (typeof action.cluster === 'string') return [action.cluster];
+  return (action.weighted_clusters?.clusters ?? []).map((c: Json) => c.name);
+}
+
+function routeConfigReferences(rc: Json): string[] {
+  return (rc.virtual_hosts ?? []).flatMap((vh: Json) => (vh.routes ?? []).flatMap((r: Json) => destinations(r.route)));
+}
+
+/** Clusters a listener (TCP proxy, inline routes) or route configuration sends traffic to. */
 export function clusterReferences(resource: EnvoyResource): string[] {
-  const out: string[] = [];
-  walk(resource, (key, value, parent) => {
-    // `cluster` in a route action or TCP proxy; `name` of a weighted cluster entry (it has a weight).
-    if (typeof value === 'string' && (key === 'cluster' || (key === 'name' && 'weight' in parent))) out.push(value);
-  });
-  return out;
+  if (!resource['@type'].endsWith('Listener')) return routeConfigReferences(resource);
+  return networkFilters(resource).flatMap((tc) => [
+    ...destinations(tc),
+    ...(tc.route_config ? routeConfigReferences(tc.route_config) : []),
+  ]);
 }
-
-function walk(node: unknown, visit: (key: string, value: unknown, parent: Record<string, unknown>) => void): void {
-  if (Array.isArray(node)) {
-    for (const item of node) walk(item, visit);
-  } else if (node && typeof node === 'object') {
-    for (const [k, v] of Object.entries(node as Record<string, unknown>)) {
-      visit(k, v, node as Record<string, unknown>);
-      walk(v, visit);
-    }
-  }
-}
-
-export type { EnvoyResource };

@@ -5,9 +5,9 @@
  * also carries the routes whose hostname match it implies (and those with none).
  */
 import type { HostnameMatch, PathMatch } from '../model/match';
-import type { GatewayModel, GatewayRouteModel, MeshModel, RouteModel } from '../model/model';
+import type { GatewayModel, GatewayRouteModel, RouteModel } from '../model/model';
 import type { Problem } from '../model/problem';
-import type { EndpointSet } from './endpoints';
+import type { CompileContext } from './context';
 import { composeMatch, composePaths } from './gateway-route';
 import { httpConnectionManager } from './http-connection-manager';
 import { listener, routeConfiguration } from './listener';
@@ -50,8 +50,8 @@ function unconditional(s: RouteModel): boolean {
   return !m.headers.length && !m.queryParameters.length && !m.method && !m.scheme && !m.body;
 }
 
-function envoyRoutesFor(g: GatewayRouteModel, model: MeshModel, problems: Problem[]) {
-  const svc = model.services.find((s) => s.name === g.target.service)!;
+function envoyRoutesFor(g: GatewayRouteModel, ctx: CompileContext, problems: Problem[]) {
+  const svc = ctx.service(g.target.service)!;
   const routes: Json[] = [];
   const used: RouteModel[] = [];
   for (const s of svc.routes.filter((r) => r.port === g.target.port)) {
@@ -87,15 +87,14 @@ function envoyRoutesFor(g: GatewayRouteModel, model: MeshModel, problems: Proble
 }
 
 export function compileGateway(
-  model: MeshModel,
+  ctx: CompileContext,
   gateway: GatewayModel,
-  endpoints: EndpointSet,
   placement: ProxyPlacement,
   problems: Problem[],
 ): Snapshot {
   const listeners: Json[] = [];
   const routeConfigs: Json[] = [];
-  const outbound = new OutboundClusters(model, endpoints);
+  const outbound = new OutboundClusters(ctx);
 
   for (const l of gateway.listeners) {
     const name = names.gatewayListener(l.port);
@@ -103,7 +102,7 @@ export function compileGateway(
     const perRoute = new Map<GatewayRouteModel, Json[]>();
     const bodyRoutes: RouteModel[] = [];
     for (const g of routes) {
-      const { routes: envoyRoutes, used } = envoyRoutesFor(g, model, problems);
+      const { routes: envoyRoutes, used } = envoyRoutesFor(g, ctx, problems);
       perRoute.set(g, envoyRoutes);
       bodyRoutes.push(...used);
       for (const s of used) outbound.addRoute(s, l.connectionPool);

@@ -4,11 +4,11 @@
  * with a virtual host per backend service port, and a TCP listener per TCP backend.
  */
 import { envoyDuration } from '../model/duration';
-import type { MeshModel, RouteModel, ServiceModel, VersionModel } from '../model/model';
+import type { RouteModel, ServiceModel, VersionModel } from '../model/model';
 import type { Problem } from '../model/problem';
 import type { BodyRouting } from './body-router';
 import { externalDnsCluster, inboundCluster, passthroughCluster } from './cluster';
-import type { EndpointSet } from './endpoints';
+import type { CompileContext } from './context';
 import { httpConnectionManager, tcpProxy } from './http-connection-manager';
 import { listener, routeConfiguration } from './listener';
 import * as names from './names';
@@ -72,16 +72,16 @@ export function bodyRouting(routes: readonly RouteModel[]): BodyRouting {
 }
 
 export function compileSidecar(
-  model: MeshModel,
+  ctx: CompileContext,
   version: VersionModel,
-  endpoints: EndpointSet,
   placement: ProxyPlacement,
   problems: Problem[],
 ): Snapshot {
+  const { model } = ctx;
   const out: Record<'listeners' | 'routes' | 'clusters', Json[]> = { listeners: [], routes: [], clusters: [] };
   inbound(version, placement, out);
 
-  const outbound = new OutboundClusters(model, endpoints);
+  const outbound = new OutboundClusters(ctx);
   const virtualHosts: Json[] = [];
   const egressRoutes: RouteModel[] = [];
   const tcpPorts = new Map<number, string>();
@@ -100,7 +100,7 @@ export function compileSidecar(
   };
 
   for (const backend of version.backends) {
-    const svc = model.services.find((s) => s.name === backend);
+    const svc = ctx.service(backend);
     if (svc) {
       for (const l of svc.listeners) {
         const routes = svc.routes.filter((r) => r.port === l.port);

@@ -23,7 +23,11 @@ export function resourceName(r: EnvoyResource): string {
   return (r.name ?? (r as { cluster_name?: string }).cluster_name) as string;
 }
 
-/** JSON with object keys sorted, so equal content hashes equally whatever built it. */
+/**
+ * JSON with object keys sorted, so equal content hashes equally whatever built it. Used
+ * where content comes from outside; the compiler builds every object in a fixed key
+ * order, so its resources hash their plain JSON.
+ */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -37,16 +41,32 @@ export function contentHash(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
 }
 
+// Resources are immutable once built and shared between snapshots (a cluster appears in
+// every caller's snapshot), so each one is hashed once.
+const resourceHashes = new WeakMap<object, string>();
+
+export function resourceHash(r: EnvoyResource): string {
+  let h = resourceHashes.get(r);
+  if (h === undefined) {
+    h = createHash('sha256').update(JSON.stringify(r)).digest('hex').slice(0, 16);
+    resourceHashes.set(r, h);
+  }
+  return h;
+}
+
 /** The version of one resource type's set: the xDS `version_info` for that type. */
 export function typeVersion(resources: readonly EnvoyResource[]): string {
-  return contentHash(resources);
+  return createHash('sha256').update(resources.map(resourceHash).join(',')).digest('hex').slice(0, 16);
 }
 
 export function makeSnapshot(resources: Record<ResourceType, EnvoyResource[]>): Snapshot {
   const sorted = Object.fromEntries(
     RESOURCE_TYPES.map((t) => [t, [...resources[t]].sort((a, b) => cmp(resourceName(a), resourceName(b)))]),
   ) as Record<ResourceType, EnvoyResource[]>;
-  const version = contentHash(RESOURCE_TYPES.map((t) => typeVersion(sorted[t])));
+  const version = createHash('sha256')
+    .update(RESOURCE_TYPES.map((t) => typeVersion(sorted[t])).join(','))
+    .digest('hex')
+    .slice(0, 16);
   return { version, resources: sorted };
 }
 
