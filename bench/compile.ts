@@ -25,7 +25,12 @@ function generate(): { spec: MeshSpec; endpoints: EndpointSet } {
     services[name] = {
       versions: { v1: { listeners, backends }, v2: { listeners, backends } },
       routes: [
-        { name: 'beta', priority: 1, match: { headers: [{ name: 'x-beta', exact: 'true' }] }, targets: [{ version: 'v2' }] },
+        {
+          name: 'beta',
+          priority: 1,
+          match: { headers: [{ name: 'x-beta', exact: 'true' }] },
+          targets: [{ version: 'v2' }],
+        },
         {
           name: 'canary',
           priority: 2,
@@ -68,14 +73,18 @@ const [first, firstMs, firstCpu] = time(() => compile(model, endpoints));
 const [, steadyMs, steadyCpu] = time(() => compile(model, endpoints));
 const changed = { ...endpoints, 'svc-0/v1': [...endpoints['svc-0/v1'], { address: '10.255.255.1', port: 8080 }] };
 const [after, changeMs, changeCpu] = time(() => compile(model, changed));
-const moved = Object.keys(after.snapshots).filter((p) => after.snapshots[p].version !== first.snapshots[p].version).length;
+const moved = Object.keys(after.snapshots).filter(
+  (p) => after.snapshots[p].version !== first.snapshots[p].version,
+).length;
 const resources = Object.values(first.snapshots).reduce(
   (n, s) => n + Object.values(s.resources).reduce((m, r) => m + r.length, 0),
   0,
 );
 const bytes = Buffer.byteLength(JSON.stringify(first.snapshots));
 
-console.log(`mesh: ${SERVICES} services, ${SERVICES * 2} versions, ${endpointCount} endpoints, ${Object.keys(first.snapshots).length} proxies`);
+console.log(
+  `mesh: ${SERVICES} services, ${SERVICES * 2} versions, ${endpointCount} endpoints, ${Object.keys(first.snapshots).length} proxies`,
+);
 console.log(`output: ${resources} Envoy resources, ${(bytes / 1e6).toFixed(1)} MB of JSON`);
 console.log(`validate:            ${ms(validateMs, validateCpu)}`);
 console.log(`compile (first):     ${ms(firstMs, firstCpu)}`);
