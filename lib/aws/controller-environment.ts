@@ -1,0 +1,23 @@
+/**
+ * The environment variables the `Mesh` construct sets on its controllers, shared with the
+ * controllers that read them. No CDK import here: the Lambda bundle includes this file.
+ */
+export const CONTROLLER_ENV = {
+  /** The snapshot bucket's name. */
+  bucket: 'TRELLIS_SNAPSHOT_BUCKET',
+  /** The mesh's name: the `Mesh` dimension of every metric. */
+  mesh: 'TRELLIS_MESH_NAME',
+  /** The Cloud Map DNS namespace apps resolve services in (`catalog.<suffix>`), when there is one. */
+  domainSuffix: 'TRELLIS_SERVICE_DOMAIN_SUFFIX',
+  /** The deletion guard's ratios, 0 to 1. */
+  maxProxyLoss: 'TRELLIS_MAX_PROXY_LOSS',
+  maxEndpointLoss: 'TRELLIS_MAX_ENDPOINT_LOSS',
+} as const;
+
+/** The custom resource's properties (CloudFormation turns every scalar into a string). */
+export const DEPLOYMENT_PROPERTIES = {
+  /** The mesh definition as JSON text, so numbers stay numbers. */
+  definition: 'Definition',
+  /** `'true'` lets a deploy remove most of the mesh's proxies. */
+  allowDestructiveUpdates: 'AllowDestructiveUpdates',
+} as const;
