@@ -19,6 +19,7 @@ export function meshWithRoutes(routes: Route[]): MeshModel {
         versions: {
           v1: { listeners: [{ port: 3000, protocol: 'http' }] },
           v2: { listeners: [{ port: 3000, protocol: 'http' }] },
+          v3: { listeners: [{ port: 3000, protocol: 'http' }] },
         },
         routes,
       },
@@ -36,10 +37,11 @@ export const MESH: MeshModel = meshWithRoutes([
   },
 ]);
 
-export function endpoints(v1: number[], v2: number[] = [7002]): EndpointSet {
+export function endpoints(v1: number[], v2: number[] = [7002], v3: number[] = [7004]): EndpointSet {
   return {
     'catalog/v1': v1.map((port) => ({ address: '127.0.0.1', port })),
     'catalog/v2': v2.map((port) => ({ address: '127.0.0.1', port })),
+    'catalog/v3': v3.map((port) => ({ address: '127.0.0.1', port })),
     'frontend/v1': [{ address: '127.0.0.1', port: 7100 }],
   };
 }

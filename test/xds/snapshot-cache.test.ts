@@ -1,6 +1,11 @@
 /** The snapshot cache's gatekeeping: validate before set, and the guard against deleting most of the mesh. */
 import { massDeletion, SnapshotCache, SnapshotRejectedError } from '../../lib/xds';
-import { endpoints, FRONTEND, snapshots, withClusters } from './fixture';
+import { endpoints, FRONTEND, meshWithRoutes, snapshots, withClusters } from './fixture';
+
+/** The frontend calling all three catalog versions, so three versions have endpoints. */
+const THREE_WAY = meshWithRoutes([
+  { name: 'thirds', targets: [{ version: 'v1' }, { version: 'v2' }, { version: 'v3' }] },
+]);
 
 describe('snapshot cache', () => {
   it('refuses a snapshot Envoy would reject, naming the node, resource and field, and keeps the last good one', () => {
@@ -27,25 +32,27 @@ describe('snapshot cache', () => {
   });
 
   it('refuses an update that deletes most of the mesh unless forced', () => {
-    const cache = new SnapshotCache({ guard: { minResources: 5 } });
+    const cache = new SnapshotCache();
     const all = snapshots();
     cache.setSnapshots(all);
     const onlyCatalog = { 'catalog/v1': all['catalog/v1'] };
-    expect(() => cache.setSnapshots(onlyCatalog)).toThrow(/removes \d+ of \d+ resources of the mesh .*2 of 3 proxies/);
-    expect(cache.keys()).toEqual(['catalog/v1', 'catalog/v2', FRONTEND]);
-    expect(cache.setSnapshots(onlyCatalog, { force: true })).toEqual(['catalog/v2', FRONTEND]);
+    expect(() => cache.setSnapshots(onlyCatalog)).toThrow(/removes 3 of 4 proxies \(catalog\/v2, catalog\/v3, frontend\/v1\), more than the 50% allowed$/);
+    expect(cache.keys()).toEqual(['catalog/v1', 'catalog/v2', 'catalog/v3', FRONTEND]);
+    expect(cache.setSnapshots(onlyCatalog, { force: true })).toEqual(['catalog/v2', 'catalog/v3', FRONTEND]);
     expect(cache.keys()).toEqual(['catalog/v1']);
   });
 
-  it('lets ordinary changes through: an endpoint added or removed, one service going away', () => {
-    const before = snapshots(endpoints([7001, 7002]));
-    expect(massDeletion(before, snapshots(endpoints([7001])), { minResources: 5 })).toBeUndefined();
-    const { 'catalog/v2': _, ...withoutV2 } = before;
-    expect(massDeletion(before, withoutV2, { minResources: 5 })).toBeUndefined();
-    // Every endpoint gone at once (a registry answering with nothing) is what the guard is for.
-    expect(massDeletion(before, snapshots({}), { minResources: 5, maxDeletedFraction: 0.1 })).toMatch(
-      /endpoint addresses/,
+  it('refuses an update in which most versions lose every endpoint (a discovery outage)', () => {
+    const before = snapshots(endpoints([7001, 7002], [7003], [7004]), THREE_WAY);
+    const cache = new SnapshotCache();
+    cache.setSnapshots(before);
+    expect(() => cache.setSnapshots(snapshots(endpoints([], [], []), THREE_WAY))).toThrow(
+      /no endpoints for 3 of 3 service versions/,
     );
+    // Ordinary changes go through: an endpoint added or removed, one service version going away.
+    expect(massDeletion(before, snapshots(endpoints([7001], [7003], []), THREE_WAY))).toBeUndefined();
+    const { 'catalog/v3': _, ...withoutV3 } = before;
+    expect(massDeletion(before, withoutV3)).toBeUndefined();
   });
 
   it('tells watchers only when a node’s snapshot really changes', () => {
