@@ -7,7 +7,8 @@ import type { RetryPolicy } from '../model/route';
 import { PREVIOUS_HOSTS } from './extensions';
 
 const HTTP_EVENTS: Record<string, string[]> = {
-  'server-error': ['5xx', 'reset'],
+  // Envoy's `5xx` already covers resets and failed connects.
+  'server-error': ['5xx'],
   'gateway-error': ['gateway-error', 'reset'],
   'client-error': ['retriable-4xx'],
   'stream-error': ['refused-stream'],

@@ -140,8 +140,8 @@ function step(schemas: z.core.$ZodType[], seg: PathSegment): z.core.$ZodType[] {
   return schemas.flatMap((s) => {
     const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
     if (def.type === 'object') {
-      const child = (def.shape as Record<string, z.core.$ZodType>)[String(seg)];
-      return child ? [child] : [];
+      const shape = def.shape as Record<string, z.core.$ZodType>;
+      return Object.hasOwn(shape, String(seg)) ? [shape[String(seg)]] : [];
     }
     if (def.type === 'array') return [def.element as z.core.$ZodType];
     if (def.type === 'record') return [def.valueType as z.core.$ZodType];

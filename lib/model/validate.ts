@@ -5,6 +5,7 @@
 import { type MeshSpec, mesh, type ParsedMesh } from './mesh';
 import type { MeshModel } from './model';
 import { MeshValidationError, type Problem } from './problem';
+import { referenceProblemsDespiteSchema } from './repair';
 import { resolveMesh } from './resolve';
 import { issuesToProblems } from './schema-issues';
 
@@ -17,7 +18,10 @@ export interface ValidationResult {
 
 export function validateMesh(input: unknown): ValidationResult {
   const result = mesh.safeParse(input, { reportInput: true });
-  if (!result.success) return { problems: issuesToProblems(result.error.issues, mesh) };
+  if (!result.success) {
+    const schemaProblems = issuesToProblems(result.error.issues, mesh);
+    return { problems: [...schemaProblems, ...referenceProblemsDespiteSchema(input)] };
+  }
   const { model, problems } = resolveMesh(result.data);
   return { model, parsed: result.data, problems };
 }

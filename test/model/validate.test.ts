@@ -206,3 +206,19 @@ test('defineMesh gives a typed model or throws with every problem', () => {
   bad.egress = 'SOME';
   expect(() => defineMesh(bad)).toThrow(/egress: must be one of "ALLOW_ALL", "DROP_ALL"/);
 });
+
+test('schema problems and reference problems come out in one run', () => {
+  expect(
+    lines((m) => {
+      m.services.catalog.routes[0].targets[0].weigth = 5;
+      m.services.catalog.routes[0].targets[1].version = 'v3';
+      m.services.frontend.versions.v1.backends.push('payments');
+      m.gateways.ingress.listeners[0].protocol = 'udp';
+    }),
+  ).toEqual([
+    "services.catalog.routes[0].targets[0].weigth: unknown field (did you mean 'weight'?)",
+    'gateways.ingress.listeners[0].protocol: must be one of "http", "http2", "grpc" (got "udp")',
+    "services.catalog.routes[0].targets[1].version: service 'catalog' has no version 'v3' (versions: v1, v2)",
+    "services.frontend.versions.v1.backends[1]: no service or external service named 'payments' in the mesh",
+  ]);
+});
