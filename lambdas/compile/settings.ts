@@ -1,0 +1,38 @@
+/**
+ * What the construct tells the compile controller through its environment. Read once per
+ * process; a missing variable is a deployment bug, reported by name.
+ */
+import { CONTROLLER_ENV } from '../../lib/aws/controller-environment';
+
+const ENV = CONTROLLER_ENV;
+
+export interface Settings {
+  readonly bucket: string;
+  readonly mesh: string;
+  /** Apps reach `catalog` also as `catalog.<suffix>` (the Cloud Map namespace's DNS name). */
+  readonly domainSuffix?: string;
+  readonly maxProxyLoss?: number;
+  readonly maxEndpointLoss?: number;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const required = (name: string) => {
+    const v = env[name];
+    if (!v) throw new Error(`environment variable ${name} is not set`);
+    return v;
+  };
+  const ratio = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!(n >= 0 && n <= 1)) throw new Error(`environment variable ${name} must be a ratio from 0 to 1, got '${v}'`);
+    return n;
+  };
+  return {
+    bucket: required(ENV.bucket),
+    mesh: required(ENV.mesh),
+    domainSuffix: env[ENV.domainSuffix] || undefined,
+    maxProxyLoss: ratio(ENV.maxProxyLoss),
+    maxEndpointLoss: ratio(ENV.maxEndpointLoss),
+  };
+}
