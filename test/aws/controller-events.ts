@@ -23,12 +23,17 @@ export function customResourceEvent(
     RequestId: `req-${requestType.toLowerCase()}-0001`,
     LogicalResourceId: 'MeshDeployment0A1B2C3D',
     ResourceType: 'Custom::TrellisMeshDeployment',
-    ResourceProperties: { ServiceToken: FUNCTION_ARN, ...properties },
+    ResourceProperties: { ...properties, ServiceToken: FUNCTION_ARN },
   };
   if (requestType === 'Create') return { ...base, RequestType: 'Create' };
   const PhysicalResourceId = 'trellis-mesh-deployment-MeshDeployment0A1B2C3D';
   if (requestType === 'Update') {
-    return { ...base, RequestType: 'Update', PhysicalResourceId, OldResourceProperties: oldProperties };
+    return {
+      ...base,
+      RequestType: 'Update',
+      PhysicalResourceId,
+      OldResourceProperties: { ...oldProperties, ServiceToken: FUNCTION_ARN },
+    };
   }
   return { ...base, RequestType: 'Delete', PhysicalResourceId };
 }
