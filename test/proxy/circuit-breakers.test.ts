@@ -37,7 +37,10 @@ test('max_connections 1 and max_pending_requests 1: the third concurrent request
   const first = httpRequest(`${origin}/1`);
   await waitFor('the first request upstream', () => up.requests.length === 1);
   const second = httpRequest(`${origin}/2`);
-  await waitFor('the second request pending', async () => (await proxy.stat('cluster.svc.upstream_rq_pending_active')) === 1);
+  await waitFor(
+    'the second request pending',
+    async () => (await proxy.stat('cluster.svc.upstream_rq_pending_active')) === 1,
+  );
   const t0 = performance.now();
   const overflowed = await Promise.all([3, 4, 5].map((i) => httpRequest(`${origin}/${i}`)));
   expect(performance.now() - t0).toBeLessThan(2000);
@@ -46,7 +49,8 @@ test('max_connections 1 and max_pending_requests 1: the third concurrent request
     expect(r.headers['x-envoy-overloaded']).toBe('true');
   }
   release();
-  await waitFor('the pending request upstream', () => up.requests.length === 2 && (release(), true));
+  await waitFor('the pending request upstream', () => up.requests.length === 2);
+  release();
   expect((await first).status).toBe(200);
   expect((await second).status).toBe(200);
   expect(await proxy.stat('cluster.svc.upstream_rq_pending_overflow')).toBe(3);
@@ -76,16 +80,19 @@ test('max_requests: active requests beyond the limit overflow', async () => {
 
 test('max_retries: retries beyond the limit are not made and are counted', async () => {
   const up = await startUpstream('fails', {
-    handler: (_q, res) =>
+    handler: (_q, res) => {
       setTimeout(() => {
         res.writeHead(503);
         res.end();
-      }, 50),
+      }, 50);
+    },
   });
   const proxy = await startProxy({
     config: httpBootstrap({
       clusters: { svc: [up.port] },
-      routes: [{ match: { prefix: '/' }, route: { cluster: 'svc', retry_policy: { retry_on: '5xx', num_retries: 1 } } }],
+      routes: [
+        { match: { prefix: '/' }, route: { cluster: 'svc', retry_policy: { retry_on: '5xx', num_retries: 1 } } },
+      ],
       clusterOptions: { svc: { circuit_breakers: { thresholds: [{ max_retries: 1 }] } } },
     }),
   });

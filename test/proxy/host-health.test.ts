@@ -44,7 +44,11 @@ test('outlier detection ejects a failing host and returns it after the ejection 
   for (let i = 0; i < 10; i++) expect((await httpRequest(`${origin}/`)).status).toBe(200);
   expect(bad.requests).toHaveLength(3);
   bad.setHandler(defaultHandler('bad'));
-  await waitFor('the host to be returned', async () => (await proxy.stat('cluster.svc.outlier_detection.ejections_active')) === 0, 15_000);
+  await waitFor(
+    'the host to be returned',
+    async () => (await proxy.stat('cluster.svc.outlier_detection.ejections_active')) === 0,
+    15_000,
+  );
   expect(await healthFlags(proxy, 'svc', bad.port)).toBe('healthy');
   for (let i = 0; i < 6; i++) await httpRequest(`${origin}/`);
   expect(bad.requests.length).toBeGreaterThan(3);
@@ -78,7 +82,11 @@ test('active health checks remove a dead host and return it when it is back', as
   expect(a.requests.some((r) => r.path === '/healthz' && r.headers['user-agent'] === 'Envoy/HC')).toBe(true);
   expect(await healthFlags(proxy, 'svc', bPort)).toBe('healthy');
   await b.close();
-  await waitFor('b marked unhealthy', async () => (await healthFlags(proxy, 'svc', bPort)) === '/failed_active_hc', 15_000);
+  await waitFor(
+    'b marked unhealthy',
+    async () => (await healthFlags(proxy, 'svc', bPort)) === '/failed_active_hc',
+    15_000,
+  );
   expect(await proxy.stat('cluster.svc.membership_healthy')).toBe(1);
   const before = a.requests.filter((r) => r.path === '/').length;
   for (let i = 0; i < 10; i++) expect((await httpRequest(`${origin}/`)).status).toBe(200);
@@ -108,7 +116,13 @@ test('a cluster whose only host fails its health check still warms; requests see
       clusterOptions: {
         svc: {
           health_checks: [
-            { timeout: '0.5s', interval: '0.2s', unhealthy_threshold: 1, healthy_threshold: 1, http_health_check: { path: '/healthz' } },
+            {
+              timeout: '0.5s',
+              interval: '0.2s',
+              unhealthy_threshold: 1,
+              healthy_threshold: 1,
+              http_health_check: { path: '/healthz' },
+            },
           ],
         },
       },

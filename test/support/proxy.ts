@@ -12,7 +12,7 @@ import type { Doc } from './envoy-config';
 import { httpRequest } from './http-client';
 import { bundleEnv, proxyBundle, REPO_ROOT } from './proxy-bundle';
 import { tempDir } from './temp-dir';
-import { waitFor } from './wait';
+import { GiveUp, waitFor } from './wait';
 
 export interface ProxyHandle {
   readonly child: ChildHandle;
@@ -65,7 +65,7 @@ export async function startProxy(o: StartOptions): Promise<ProxyHandle> {
     'the admin address file',
     async () => {
       if (child.proc.exitCode !== null) {
-        throw new Error(`proxy exited with ${child.proc.exitCode}:\n${child.stderr()}`);
+        throw new GiveUp(`proxy exited with ${child.proc.exitCode}:\n${child.stderr()}`);
       }
       try {
         const text = (await import('node:fs')).readFileSync(adminPath, 'utf8').trim();
@@ -76,6 +76,7 @@ export async function startProxy(o: StartOptions): Promise<ProxyHandle> {
     },
     30_000,
   ).catch((e) => {
+    if (e instanceof GiveUp) throw e;
     throw new Error(`${(e as Error).message}\nstderr:\n${child.stderr()}`);
   });
   const adminUrl = `http://${admin}`;
@@ -88,7 +89,15 @@ export async function startProxy(o: StartOptions): Promise<ProxyHandle> {
     return { status: r.status, body: r.body };
   };
   if (o.waitReady !== false) {
-    await waitFor('proxy /ready', async () => (await get('/ready')).status === 200, 30_000).catch((e) => {
+    await waitFor(
+      'proxy /ready',
+      async () => {
+        if (child.proc.exitCode !== null)
+          throw new GiveUp(`proxy exited with ${child.proc.exitCode}:\n${child.stderr()}`);
+        return (await get('/ready')).status === 200;
+      },
+      30_000,
+    ).catch((e) => {
       throw new Error(`${(e as Error).message}\nstderr:\n${child.stderr()}`);
     });
   }

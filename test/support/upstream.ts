@@ -47,7 +47,11 @@ const open = new Set<HttpUpstream>();
 
 export async function startUpstream(
   name: string,
-  options: { http2?: boolean; handler?: UpstreamHandler } = {},
+  options: {
+    http2?: boolean;
+    handler?: UpstreamHandler /** A fixed port (to restart a host where it was); default 0. */;
+    port?: number;
+  } = {},
 ): Promise<HttpUpstream> {
   const requests: RecordedRequest[] = [];
   let handler = options.handler ?? defaultHandler(name);

@@ -2,6 +2,9 @@
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Thrown from a `waitFor` check to stop waiting at once (the awaited thing cannot happen). */
+export class GiveUp extends Error {}
+
 /** Polls `check` until it returns a truthy value; throws with `what` after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
@@ -16,6 +19,7 @@ export async function waitFor<T>(
       const v = await check();
       if (v) return v;
     } catch (e) {
+      if (e instanceof GiveUp) throw e;
       lastError = e;
     }
     if (Date.now() > deadline) {

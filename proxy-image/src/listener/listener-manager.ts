@@ -50,7 +50,26 @@ export class ListenerManager {
     return this.lds?.api;
   }
 
+  /**
+   * Envoy's `validate_clusters` (true by default for route configs inline in a listener):
+   * every cluster a route names must exist, or the listener is rejected.
+   */
+  private checkClusters(config: ListenerConfig, where: string): void {
+    const problems: string[] = [];
+    for (const chain of [...config.filterChains, ...(config.defaultFilterChain ? [config.defaultFilterChain] : [])]) {
+      const f = chain.filter;
+      if (f.kind !== 'hcm' || f.hcm.routes.kind !== 'static' || !f.hcm.routes.table.validateClusters) continue;
+      for (const name of f.hcm.routes.table.clusterNames) {
+        if (!this.deps.clusterManager.has(name)) {
+          problems.push(`${where}: listener "${config.name}" route config names unknown cluster "${name}"`);
+        }
+      }
+    }
+    if (problems.length) throw new ConfigLoadError(problems);
+  }
+
   addStatic(configs: readonly ListenerConfig[]): Promise<void> {
+    for (const c of configs) this.checkClusters(c, 'static_resources.listeners');
     for (const c of configs) this.staticNames.add(c.name);
     return Promise.all(configs.map((c) => this.addOrUpdate(c, '', false))).then(() => undefined);
   }
@@ -83,6 +102,7 @@ export class ListenerManager {
         ]);
       }
       names.add(c.name);
+      this.checkClusters(c, `lds: resources[${i}]`);
       const key = addrKey(c);
       const other = addresses.get(key);
       if (c.address.port !== 0 && other !== undefined && other !== c.name) {
