@@ -1,0 +1,16 @@
+/** What every part of the mapping shares: the input, where each node went, the report and the trace. */
+import type { Inventory } from '../inventory';
+import type { ImportReport } from '../report';
+import type { Trace } from '../trace';
+import type { Placement } from './version-placement';
+
+export interface MapContext {
+  readonly inventory: Inventory;
+  readonly placement: Placement;
+  readonly report: ImportReport;
+  readonly trace: Trace;
+}
+
+/** Why App Mesh's TLS settings are reported rather than carried over. */
+export const TLS_NOT_YET =
+  'Trellis has no TLS settings yet (they come with its zero-trust mTLS work, issue 7); traffic here is plain text until then';

@@ -1,0 +1,16 @@
+/** App Mesh's `{ value, unit }` durations and `…Millis` fields, written as Trellis duration strings. */
+import type { Duration } from '@aws-sdk/client-app-mesh';
+import { formatDuration } from '../../model/duration';
+
+/** `{ value: 250, unit: 'ms' }` → `250ms`, `{ value: 15, unit: 's' }` → `15s`. */
+export function duration(d: Duration): string {
+  return `${d.value ?? 0}${d.unit ?? 's'}`;
+}
+
+export function millis(ms: number): string {
+  return formatDuration(ms);
+}
+
+export function durationMs(d: Duration): number {
+  return (d.value ?? 0) * (d.unit === 'ms' ? 1 : 1000);
+}

@@ -1,0 +1,42 @@
+/**
+ * Reading an input file: JSON or YAML (JSON is YAML 1.2), CloudFormation's short intrinsic
+ * tags understood. A file that does not parse (truncated JSON, a bad indent, an unknown
+ * `!Tag`) is an error at `<file>:<line>:<col>`.
+ */
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+import { CLOUDFORMATION_TAGS } from './cloudformation/short-tags';
+
+export type ParsedFile = { readonly value: unknown } | { readonly error: string };
+
+export async function readSourceFile(file: string): Promise<ParsedFile> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { error: code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (e as Error).message };
+  }
+  return parseSourceText(text);
+}
+
+export function parseSourceText(text: string): ParsedFile {
+  if (text.trim() === '') return { error: 'the file is empty' };
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter,
+    customTags: CLOUDFORMATION_TAGS,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
+  // An unknown tag is only a warning to the yaml package; here it would lose a value.
+  const trouble = [...doc.errors, ...doc.warnings.filter((w) => w.code === 'TAG_RESOLVE_FAILED')];
+  if (trouble.length > 0) {
+    const first = trouble[0];
+    const pos = lineCounter.linePos(first.pos[0]);
+    const what = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    const truncated = first.pos[0] >= text.trimEnd().length - 1 ? ' (is the file truncated?)' : '';
+    return { error: `line ${pos.line}, column ${pos.col}: ${what}${truncated}` };
+  }
+  return { value: doc.toJS({ maxAliasCount: 100 }) };
+}
