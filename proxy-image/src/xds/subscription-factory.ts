@@ -3,6 +3,8 @@
  * the shared ADS stream. REST and gRPC sources name a static cluster; its first healthy host is
  * the control plane's address.
  */
+import { isS3Uri, parseS3Uri } from '../aws/s3-location';
+import { S3SnapshotSource } from '../aws/s3-snapshot-source';
 import type { ApiConfigSource, ConfigSourceSpec } from '../config/config-source';
 import type { NodeInfo } from '../config/node';
 import type { StatsStore } from '../stats/store';
@@ -16,6 +18,8 @@ export type ClusterTarget = (cluster: string) => string | undefined;
 
 export class SubscriptionFactory {
   private ads: GrpcMux | undefined;
+  /** ADS served from S3 snapshots instead of a stream (target_uri `s3://…`): see aws/s3-snapshot-source.ts. */
+  private s3: S3SnapshotSource | undefined;
   private readonly muxes: GrpcMux[] = [];
   clusterTarget: ClusterTarget = () => undefined;
 
@@ -56,6 +60,17 @@ export class SubscriptionFactory {
         return new PathSubscription(source.path, typeUrl, cb);
       case 'ads': {
         if (!this.adsConfig) throw new Error('ads config source without dynamic_resources.ads_config');
+        const uri = this.adsConfig.grpcServices[0]?.targetUri;
+        if (isS3Uri(uri)) {
+          this.s3 ??= new S3SnapshotSource({
+            location: parseS3Uri(uri),
+            proxy: this.node.id,
+            store: this.store,
+            pollIntervalMs: this.adsConfig.refreshDelayMs,
+            requestTimeoutMs: this.adsConfig.requestTimeoutMs,
+          });
+          return this.s3.subscribe(typeUrl, cb);
+        }
         if (!this.ads) this.ads = this.muxFor({ ...this.adsConfig, apiType: 'AGGREGATED_GRPC' }, typeUrl);
         return this.ads.subscribe(typeUrl, cb);
       }
@@ -70,6 +85,7 @@ export class SubscriptionFactory {
   }
 
   stop(): void {
+    this.s3?.stop();
     for (const m of this.muxes) m.stop();
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * The proxy's S3 config source, end to end: a controller-side S3SnapshotStore publishes a
+ * gateway's snapshot to s3rver on 127.0.0.1 through the real @aws-sdk/client-s3, and a real
+ * proxy process started from the AWS bootstrap (ADS target `s3://…`) serves it, follows a new
+ * publication, keeps serving when S3 goes away, and reports its snapshot's age.
+ */
+import type { AddressInfo } from 'node:net';
+import { S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
+import { s3Bootstrap } from '../../lib/aws/proxy-bootstrap';
+import { compile } from '../../lib/compiler/compile';
+import type { EndpointSet } from '../../lib/compiler/endpoints';
+import { validateMesh } from '../../lib/model/validate';
+import { S3SnapshotStore } from '../../lib/snapshot-store/s3-snapshot-store';
+import { parseS3Uri } from '../../proxy-image/src/aws/s3-location';
+import { httpRequest } from '../support/http-client';
+import { type ProxyHandle, startProxy } from '../support/proxy';
+import { removeTempDirs, tempDir } from '../support/temp-dir';
+import { closeAllUpstreams, type HttpUpstream, startUpstream } from '../support/upstream';
+import { waitFor } from '../support/wait';
+import { SHOP } from './mesh-fixtures';
+
+const BUCKET = 'trellis-snapshots';
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const model = validateMesh(SHOP).model!;
+
+let server: S3rver | undefined;
+let address: AddressInfo;
+let store: S3SnapshotStore;
+let client: S3Client;
+let proxy: ProxyHandle | undefined;
+let blue: HttpUpstream;
+let green: HttpUpstream;
+let sequence = 0;
+let s3Dir: string;
+
+function endpointsTo(port: number): EndpointSet {
+  return { 'frontend/v1': [{ address: '127.0.0.1', port, health: 'HEALTHY' }] };
+}
+
+/** What the compile controller does for the gateway: compile, then publish with compare-and-swap. */
+async function publishIngress(port: number): Promise<string> {
+  const { snapshots } = compile(model, endpointsTo(port), {
+    placement: () => ({ bindAddress: '127.0.0.1', gatewayPorts: { 8080: 0 } }),
+  });
+  const snapshot = snapshots.ingress;
+  const expected = await store.readPointer('ingress');
+  sequence++;
+  await store.publish('ingress', snapshot, expected, new Date(Date.UTC(2026, 9, 1, 12, 0, sequence)));
+  return snapshot.version;
+}
+
+async function startS3(port = 0): Promise<AddressInfo> {
+  server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    silent: true,
+    // The same directory across a restart: the bucket's objects survive, as S3's do.
+    directory: (s3Dir ??= tempDir('trellis-s3rver-')),
+    configureBuckets: [{ name: BUCKET }],
+  });
+  return server.run();
+}
+
+async function upstreamOf(p: ProxyHandle): Promise<string> {
+  const r = await httpRequest(`${await p.origin()}/`, { headers: { host: 'shop.example' } });
+  return r.status === 200 ? String(r.headers['x-upstream']) : `status ${r.status}`;
+}
+
+beforeAll(async () => {
+  address = await startS3();
+  client = new S3Client({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${address.port}`,
+    forcePathStyle: true,
+    credentials: CREDENTIALS,
+  });
+  store = new S3SnapshotStore({ client, bucket: BUCKET });
+  blue = await startUpstream('blue');
+  green = await startUpstream('green');
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await server?.close();
+  client?.destroy();
+  await closeAllUpstreams();
+  removeTempDirs();
+});
+
+describe('S3 location', () => {
+  test('reads bucket, root and options from the ADS target URI, and names bad input', () => {
+    expect(
+      parseS3Uri('s3://my-bucket/mesh?region=eu-west-1&endpoint=http://127.0.0.1:9&force_path_style=true'),
+    ).toEqual({
+      bucket: 'my-bucket',
+      root: 'mesh/',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      forcePathStyle: true,
+    });
+    expect(() => parseS3Uri('s3://My_Bucket')).toThrow(/target_uri: 'My_Bucket' is not an S3 bucket name/);
+    expect(() => parseS3Uri('s3://bucket?colour=red')).toThrow(/unknown parameter 'colour'/);
+    expect(() => parseS3Uri('s3://bucket?force_path_style=yes')).toThrow(/force_path_style must be true or false/);
+  });
+});
+
+describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
+  test('serves the published snapshot, follows a new version, keeps serving without S3', async () => {
+    // GIVEN a published snapshot routing the gateway to blue
+    const first = await publishIngress(blue.port);
+    const bootstrap = s3Bootstrap({
+      proxy: 'ingress',
+      bucket: BUCKET,
+      adminAddress: '127.0.0.1',
+      adminPort: 0,
+      pollSeconds: 0.2,
+      query: { region: 'us-east-1', endpoint: `http://127.0.0.1:${address.port}`, force_path_style: 'true' },
+    });
+
+    // WHEN the proxy starts from the AWS bootstrap
+    proxy = await startProxy({
+      config: bootstrap,
+      format: 'json',
+      env: { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey },
+    });
+    const p = proxy;
+
+    // THEN it serves the snapshot it read through the real S3 client
+    expect(await upstreamOf(p)).toBe('blue');
+    const dump = JSON.parse((await p.adminGet('/config_dump')).body);
+    expect(JSON.stringify(dump)).toContain(first);
+    expect(await p.stat('trellis.s3_snapshot.updated')).toBe(1);
+
+    // WHEN the controller publishes a new version (green)
+    const second = await publishIngress(green.port);
+    expect(second).not.toBe(first);
+
+    // THEN the proxy picks it up; unchanged polls are conditional GETs answered 304
+    await waitFor('the proxy to route to green', async () => (await upstreamOf(p)) === 'green', 20_000);
+    await waitFor('a poll answered 304', async () => (await p.stat('trellis.s3_snapshot.not_modified')) > 0);
+    expect(await p.stat('trellis.s3_snapshot.updated')).toBe(2);
+    expect(await p.stat('trellis.s3_snapshot.sequence')).toBe(2);
+
+    // WHEN S3 goes away
+    await server!.close();
+    server = undefined;
+
+    // THEN polls fail and back off, the last good config keeps serving, and the age is reported
+    await waitFor('a failed poll', async () => (await p.stat('trellis.s3_snapshot.fetch_failed')) > 0, 20_000);
+    expect(await p.stat('control_plane.connected_state')).toBe(0);
+    for (let i = 0; i < 20; i++) expect(await upstreamOf(p)).toBe('green');
+    // Published at 2026-10-01T12:00:02Z: its age is the time since then.
+    const expectedAge = (Date.now() - Date.UTC(2026, 9, 1, 12, 0, 2)) / 1000;
+    const age = await p.stat('trellis.s3_snapshot.age_seconds');
+    expect(Math.abs(age - expectedAge)).toBeLessThan(60);
+
+    // WHEN S3 comes back (same port) with a newer publication, THEN the proxy converges
+    address = await startS3(address.port);
+    await publishIngress(blue.port);
+    await waitFor('the proxy to route to blue again', async () => (await upstreamOf(p)) === 'blue', 45_000);
+    expect(await p.stat('control_plane.connected_state')).toBe(1);
+  });
+});
