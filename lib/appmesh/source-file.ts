@@ -7,7 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument } from 'yaml';
 import { CLOUDFORMATION_TAGS } from './cloudformation/short-tags';
 
-export type ParsedFile = { readonly value: unknown } | { readonly error: string };
+export type ParsedFile =
+  | { readonly value: unknown }
+  | { readonly error: string; readonly line?: number; readonly column?: number };
 
 export async function readSourceFile(file: string): Promise<ParsedFile> {
   let text: string;
@@ -36,7 +38,7 @@ export function parseSourceText(text: string): ParsedFile {
     const pos = lineCounter.linePos(first.pos[0]);
     const what = first.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
     const truncated = first.pos[0] >= text.trimEnd().length - 1 ? ' (is the file truncated?)' : '';
-    return { error: `line ${pos.line}, column ${pos.col}: ${what}${truncated}` };
+    return { error: `${what}${truncated}`, line: pos.line, column: pos.col };
   }
   return { value: doc.toJS({ maxAliasCount: 100 }) };
 }
