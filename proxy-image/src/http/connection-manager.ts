@@ -27,6 +27,9 @@ const CONN = Symbol('trellis.connection');
 /** Bytes of a request body kept so a retry can resend it (see README: retries). */
 export const RETRY_BUFFER_BYTES = 64 * 1024;
 
+/** On shutdown, how long an idle HTTP/1 keep-alive connection stays open before it is closed. */
+const SHUTDOWN_IDLE_GRACE_MS = 500;
+
 type Tagged = { [CONN]?: DownstreamConnection };
 
 const STATUS_TEXT: Record<number, string> = {
@@ -134,11 +137,12 @@ export class HttpConnectionManager implements StreamContext {
       if (!counted) this.stats.downstream_cx_drain_close.inc();
       counted = true;
       // Busy connections close after their response (Connection: close). Idle keep-alive ones
-      // close now on shutdown, or after drain_timeout on a config change, so a client racing a
-      // new request onto them is unlikely.
+      // close after a short grace on shutdown (a request already on the wire is read and
+      // served with Connection: close instead of being cut off), or after drain_timeout on a
+      // config change.
       if (conn.activeStreams > 0) return;
-      if (soon) socket.end();
-      else setTimeout(() => conn.activeStreams === 0 && socket.end(), this.config.drainTimeoutMs).unref();
+      const grace = soon ? Math.min(SHUTDOWN_IDLE_GRACE_MS, this.config.drainTimeoutMs) : this.config.drainTimeoutMs;
+      setTimeout(() => conn.activeStreams === 0 && socket.end(), grace).unref();
     };
     if (head) socket.unshift(head);
     this.h1.emit('connection', socket);
