@@ -117,6 +117,13 @@ function parse(d: Document, kind: ResourceKind, report: ImportReport): Resource 
   }
   const v = result.data as Json;
   const info = KINDS[kind];
+  // Bookkeeping with no effect on traffic, but said out loud: nothing is dropped silently.
+  if (Array.isArray(v.tags) && v.tags.length > 0) {
+    report.ignored(d.source, ['tags'], 'tags are AWS bookkeeping; a Trellis mesh file has none');
+  }
+  if (v.meshOwner !== undefined) {
+    report.ignored(d.source, ['meshOwner'], 'a shared mesh belongs to one account in Trellis: the one that deploys it');
+  }
   return {
     kind,
     name: v[info.nameKey] as string,

@@ -71,7 +71,8 @@ export async function importMesh(argv: string[]): Promise<number> {
     const services = Object.values(mesh.services);
     const versions = services.reduce((n, s) => n + Object.keys(s.versions).length, 0);
     const gateways = Object.keys(mesh.gateways ?? {}).length;
-    const header = `# Imported from AWS App Mesh by \`trellis import appmesh\` (${files.join(', ')}).\n`;
+    const from = files.length <= 3 ? files.join(', ') : `${files.length} files`;
+    const header = `# Imported from AWS App Mesh by \`trellis import appmesh\` (${from}).\n`;
     process.stdout.write(header + stringify(mesh, { lineWidth: 0 }));
     process.stderr.write(
       `trellis import: mesh '${mesh.name}': ${plural(services.length, 'service')}, ${plural(versions, 'version')}, ${plural(gateways, 'gateway')} (${counts})\n`,
