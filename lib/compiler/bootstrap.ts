@@ -45,6 +45,8 @@ function inlineRoutes(value: unknown, routes: ReadonlyMap<string, EnvoyResource>
     if (k === 'rds') {
       const name = (v as { route_config_name: string }).route_config_name;
       out.route_config = untyped(routes.get(name)!);
+    } else if (k === 'sds_config') {
+      // An SDS reference with no config source names a secret of static_resources.
     } else {
       out[k] = inlineRoutes(v, routes);
     }
@@ -60,9 +62,12 @@ export function staticBootstrap(snapshot: Snapshot, o: BootstrapOptions): Json {
       eds_cluster_config?: { service_name?: string };
     };
     if (type !== 'EDS')
-      return { ...rest, ...(type ? { type } : {}), ...(eds_cluster_config ? { eds_cluster_config } : {}) };
+      return inlineRoutes(
+        { ...rest, ...(type ? { type } : {}), ...(eds_cluster_config ? { eds_cluster_config } : {}) },
+        routes,
+      );
     const cla = assignments.get(eds_cluster_config?.service_name ?? (c.name as string))!;
-    return { ...rest, type: 'STATIC', load_assignment: untyped(cla) };
+    return inlineRoutes({ ...rest, type: 'STATIC', load_assignment: untyped(cla) }, routes);
   });
   return {
     node: node(o.proxy),

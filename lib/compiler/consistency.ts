@@ -1,7 +1,7 @@
 /**
  * The consistency a snapshot must have before it is published: every route configuration a
  * listener names exists, every cluster a route or TCP proxy names exists, every EDS cluster
- * has a load assignment, and no name is used twice.
+ * has a load assignment, every SDS secret a TLS context names exists, and no name is used twice.
  */
 import { type EnvoyResource, RESOURCE_TYPES, resourceName, type Snapshot } from './snapshot';
 
@@ -44,7 +44,29 @@ export function checkConsistency(snapshot: Snapshot): string[] {
       }
     }
   }
+  for (const r of [...snapshot.resources.listeners, ...snapshot.resources.clusters]) {
+    const owner = r['@type'].endsWith('Listener') ? 'listener' : 'cluster';
+    const refs = deepReferences(r);
+    for (const secret of refs.secrets)
+      if (!names.secrets.has(secret)) problems.push(`${owner} '${r.name}': secret '${secret}' does not exist`);
+    for (const cluster of refs.clusters)
+      if (!names.clusters.has(cluster)) problems.push(`${owner} '${r.name}': cluster '${cluster}' does not exist`);
+  }
   return problems;
+}
+
+/** SDS secrets named by TLS contexts, and clusters named by `http_uri`s (JWKS fetches), anywhere inside. */
+function deepReferences(value: unknown, out = { secrets: [] as string[], clusters: [] as string[] }) {
+  if (Array.isArray(value)) for (const v of value) deepReferences(v, out);
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Json)) {
+      if (k === 'tls_certificate_sds_secret_configs') out.secrets.push(...(v as Json[]).map((s) => s.name));
+      else if (k === 'validation_context_sds_secret_config') out.secrets.push((v as Json).name);
+      else if (k === 'http_uri' && typeof (v as Json).cluster === 'string') out.clusters.push((v as Json).cluster);
+      else deepReferences(v, out);
+    }
+  }
+  return out;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: Envoy resources are open-ended JSON, read defensively.

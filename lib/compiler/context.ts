@@ -3,12 +3,15 @@
  * per route target), and the outbound clusters and load assignments built so far — the
  * cluster for `catalog/v1` is the same object in every caller's snapshot, built once.
  */
+
+import { versionIdentity } from '../model/identity';
 import type { ConnectionPool } from '../model/listener';
 import type { MeshModel, ServiceModel, TargetModel, VersionModel } from '../model/model';
 import { outboundEdsCluster } from './cluster';
 import { type EndpointSet, endpointPort, loadAssignment } from './endpoints';
 import { clusterOf } from './route';
 import type { EnvoyResource } from './snapshot';
+import { upstreamMtls } from './transport-socket';
 
 export class CompileContext {
   private readonly services = new Map<string, ServiceModel>();
@@ -44,6 +47,11 @@ export class CompileContext {
     if (!cluster) {
       const listener = version.listeners.find((l) => l.port === t.port)!;
       cluster = outboundEdsCluster(name, listener.protocol, listener.outlierDetection, pool) as EnvoyResource;
+      if (this.model.mtls.mode !== 'disabled') {
+        // The caller accepts exactly the identity of the version this cluster targets.
+        const peer = versionIdentity(this.model.mtls.trustDomain, t.service, t.version);
+        cluster = { ...cluster, transport_socket: upstreamMtls(this.model.mtls, peer, listener.protocol) };
+      }
       this.clusters.set(key, cluster);
     }
     let assignment = this.assignments.get(name);

@@ -10,12 +10,13 @@ import type { Problem } from '../model/problem';
 import type { CompileContext } from './context';
 import { composeMatch, composePaths } from './gateway-route';
 import { httpConnectionManager } from './http-connection-manager';
+import { jwksClusters, jwtAuthnFilter, jwtPerRoute } from './jwt-authn';
 import { listener, routeConfiguration } from './listener';
 import * as names from './names';
 import { OutboundClusters } from './outbound';
 import type { ProxyPlacement } from './placement';
 import { envoyRoute } from './route';
-import { bodyRouting } from './sidecar';
+import { bodyRouting, proxySecrets } from './sidecar';
 import { type EnvoyResource, makeSnapshot, type Snapshot } from './snapshot';
 
 type Json = Record<string, unknown>;
@@ -95,6 +96,9 @@ export function compileGateway(
   const listeners: Json[] = [];
   const routeConfigs: Json[] = [];
   const outbound = new OutboundClusters(ctx);
+  const requirements = new Map<string, readonly string[]>();
+  for (const r of gateway.routes)
+    if (r.jwtProviders?.length) requirements.set(r.jwtProviders.join(','), r.jwtProviders);
 
   for (const l of gateway.listeners) {
     const name = names.gatewayListener(l.port);
@@ -103,6 +107,7 @@ export function compileGateway(
     const bodyRoutes: RouteModel[] = [];
     for (const g of routes) {
       const { routes: envoyRoutes, used } = envoyRoutesFor(g, ctx, problems);
+      if (g.jwtProviders) for (const r of envoyRoutes) r.typed_per_filter_config = jwtPerRoute(g.jwtProviders);
       perRoute.set(g, envoyRoutes);
       bodyRoutes.push(...used);
       for (const s of used) outbound.addRoute(s, l.connectionPool);
@@ -119,6 +124,7 @@ export function compileGateway(
             name: 'health',
             match: { path: l.healthCheck.path },
             direct_response: { status: 200, body: { inline_string: 'ok\n' } },
+            ...(gateway.jwt ? { typed_per_filter_config: jwtPerRoute([]) } : {}),
           });
         }
         for (const g of routes) if (implies(h, g.hostname)) vhostRoutes.push(...perRoute.get(g)!);
@@ -133,6 +139,7 @@ export function compileGateway(
       idleMs: l.timeout.idleMs,
       bodyRouting: bodyRouting(bodyRoutes),
       accessLog: gateway.accessLog,
+      guards: gateway.jwt ? [jwtAuthnFilter(gateway.jwt, [...requirements.values()])] : [],
     });
     const port = placement.gatewayPorts?.[l.port] ?? l.port;
     listeners.push(listener(name, placement.bindAddress ?? '0.0.0.0', port, 'INBOUND', { kind: 'http', hcm }));
@@ -141,8 +148,8 @@ export function compileGateway(
   return makeSnapshot({
     listeners: listeners as EnvoyResource[],
     routes: routeConfigs as EnvoyResource[],
-    clusters: outbound.clusterResources,
+    clusters: [...outbound.clusterResources, ...((gateway.jwt ? jwksClusters(gateway.jwt) : []) as EnvoyResource[])],
     endpoints: outbound.endpointResources,
-    secrets: [],
+    secrets: proxySecrets(ctx.model, placement),
   });
 }

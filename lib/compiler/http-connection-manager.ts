@@ -31,6 +31,8 @@ export interface HcmOptions {
   /** Adds the dynamic forward proxy filter `egress: ALLOW_ALL` needs. */
   readonly passthrough?: boolean;
   readonly accessLog?: AccessLog;
+  /** Filters that decide before anything else runs: authentication, then authorization. */
+  readonly guards?: readonly Json[];
 }
 
 export function accessLogs(log: AccessLog | undefined): Json[] | undefined {
@@ -44,7 +46,7 @@ export function accessLogs(log: AccessLog | undefined): Json[] | undefined {
 
 export function httpConnectionManager(o: HcmOptions): Json {
   const edge = o.kind === 'gateway';
-  const filters: Json[] = [];
+  const filters: Json[] = [...(o.guards ?? [])];
   if (o.bodyRouting && o.bodyRouting.paths.size > 0) filters.push(bodyRouterFilter(o.bodyRouting));
   if (o.passthrough) {
     filters.push({

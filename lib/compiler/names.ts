@@ -38,3 +38,10 @@ export const gatewayListener = (port: number) => `gateway-${port}`;
 
 /** Stat prefixes may not hold `|`-free dotted forms Envoy would split; keep them flat. */
 export const statPrefix = (listenerName: string) => listenerName.replace(/[^A-Za-z0-9_]/g, '_');
+
+/** SDS secrets every mTLS proxy holds: its own certificate and key, and the mesh's CA bundle. */
+export const IDENTITY_SECRET = 'identity';
+export const TRUST_BUNDLE_SECRET = 'trust-bundle';
+
+/** The cluster a gateway fetches a remote JWKS through. */
+export const jwksCluster = (host: string, port: number) => `jwks|${port}|${host}`;

@@ -3,6 +3,7 @@
  * are App Mesh's (ingress 15000, egress 15001, the application on its own ports); the
  * local runtime runs many proxies on one machine and gives each its own ports.
  */
+import type { ProxyCertificates } from './secrets';
 
 export interface ProxyPlacement {
   /** Address listeners bind to. @default '0.0.0.0' */
@@ -19,6 +20,13 @@ export interface ProxyPlacement {
   readonly tcpEgressPorts?: Readonly<Record<string, number>>;
   /** Gateways: model listener port → bound port. @default the same port */
   readonly gatewayPorts?: Readonly<Record<number, number>>;
+  /** Where the proxy's mTLS certificate comes from when the mesh uses mTLS. */
+  readonly tls?: {
+    /** PEM files `cert.pem`, `key.pem`, `ca.pem`, watched for rotation. @default '/etc/trellis/tls' */
+    readonly directory?: string;
+    /** Inline PEMs from a control plane that issues certificates itself; wins over `directory`. */
+    readonly certificates?: ProxyCertificates;
+  };
 }
 
 export const DEFAULT_INGRESS_PORT = 15000;

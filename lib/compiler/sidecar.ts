@@ -4,7 +4,7 @@
  * with a virtual host per backend service port, and a TCP listener per TCP backend.
  */
 import { envoyDuration } from '../model/duration';
-import type { RouteModel, ServiceModel, VersionModel } from '../model/model';
+import type { MeshModel, RouteModel, ServiceModel, VersionModel } from '../model/model';
 import type { Problem } from '../model/problem';
 import type { BodyRouting } from './body-router';
 import { externalDnsCluster, inboundCluster, passthroughCluster } from './cluster';
@@ -14,22 +14,34 @@ import { listener, routeConfiguration } from './listener';
 import * as names from './names';
 import { OutboundClusters } from './outbound';
 import { appPort, DEFAULT_EGRESS_PORT, ingressPort, type ProxyPlacement } from './placement';
+import { httpRbacFilters, networkRbacFilters } from './rbac';
 import { maxConnectAttempts } from './retry-policy';
 import { envoyRoute, routeDestination } from './route';
+import { DEFAULT_TLS_DIRECTORY, mtlsSecrets } from './secrets';
 import { type EnvoyResource, makeSnapshot, type Snapshot } from './snapshot';
+import { downstreamMtls } from './transport-socket';
 
 type Json = Record<string, unknown>;
 
-function inbound(v: VersionModel, placement: ProxyPlacement, out: Record<'listeners' | 'routes' | 'clusters', Json[]>) {
+function inbound(
+  model: MeshModel,
+  svc: ServiceModel | undefined,
+  v: VersionModel,
+  placement: ProxyPlacement,
+  out: Record<'listeners' | 'routes' | 'clusters', Json[]>,
+) {
   const bind = placement.bindAddress ?? '0.0.0.0';
+  const authorization = svc?.authorization;
   v.listeners.forEach((l, i) => {
+    const tls = { mode: model.mtls.mode, transportSocket: downstreamMtls(model.mtls, l.protocol) };
     const cluster = names.inboundCluster(v.service, v.name, l.port);
     out.clusters.push(inboundCluster(cluster, l, placement.appAddress ?? '127.0.0.1', appPort(placement, l.port)));
     const name = names.inboundListener(l.port);
     const port = ingressPort(placement, l.port, i);
     if (l.protocol === 'tcp') {
       const proxy = tcpProxy(names.statPrefix(name), { cluster }, { idleMs: l.timeout.idleMs, accessLog: v.accessLog });
-      out.listeners.push(listener(name, bind, port, 'INBOUND', { kind: 'tcp', tcpProxy: proxy }));
+      const networkFilters = authorization ? networkRbacFilters(authorization, l.port, names.statPrefix(name)) : [];
+      out.listeners.push(listener(name, bind, port, 'INBOUND', { kind: 'tcp', tcpProxy: proxy, networkFilters }, tls));
       return;
     }
     const action: Json = { cluster };
@@ -47,8 +59,9 @@ function inbound(v: VersionModel, placement: ProxyPlacement, out: Record<'listen
       routeConfigName: name,
       idleMs: l.timeout.idleMs,
       accessLog: v.accessLog,
+      guards: authorization ? httpRbacFilters(authorization, l.port) : [],
     });
-    out.listeners.push(listener(name, bind, port, 'INBOUND', { kind: 'http', hcm }));
+    out.listeners.push(listener(name, bind, port, 'INBOUND', { kind: 'http', hcm }, tls));
   });
 }
 
@@ -79,7 +92,7 @@ export function compileSidecar(
 ): Snapshot {
   const { model } = ctx;
   const out: Record<'listeners' | 'routes' | 'clusters', Json[]> = { listeners: [], routes: [], clusters: [] };
-  inbound(version, placement, out);
+  inbound(model, ctx.service(version.service), version, placement, out);
 
   const outbound = new OutboundClusters(ctx);
   const virtualHosts: Json[] = [];
@@ -186,6 +199,12 @@ export function compileSidecar(
     routes: out.routes as EnvoyResource[],
     clusters: [...(out.clusters as EnvoyResource[]), ...outbound.clusterResources],
     endpoints: outbound.endpointResources,
-    secrets: [],
+    secrets: proxySecrets(model, placement),
   });
+}
+
+/** The proxy's certificate and trust bundle when the mesh uses mTLS; none otherwise. */
+export function proxySecrets(model: MeshModel, placement: ProxyPlacement): EnvoyResource[] {
+  if (model.mtls.mode === 'disabled') return [];
+  return mtlsSecrets(placement.tls?.directory ?? DEFAULT_TLS_DIRECTORY, placement.tls?.certificates);
 }

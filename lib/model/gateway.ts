@@ -3,6 +3,7 @@
  * traffic from outside the mesh and routes it to services by hostname, path and headers.
  */
 import { z } from 'zod';
+import { gatewayJwt, gatewayRouteJwt } from './jwt';
 import { connectionPool, healthCheck, timeout } from './listener';
 import { headerMatch, hostnameMatch, method, pathMatch, queryParameterMatch } from './match';
 import { dnsName, identifier, port } from './primitives';
@@ -54,6 +55,8 @@ export const gatewayRoute = z.strictObject({
       hostname: z.literal(false).optional(),
     })
     .optional(),
+  /** Overrides the gateway's JWT requirement for this route. */
+  jwt: gatewayRouteJwt.optional(),
 });
 export type GatewayRoute = z.infer<typeof gatewayRoute>;
 
@@ -61,5 +64,7 @@ export const gateway = z.strictObject({
   listeners: z.array(gatewayListener).min(1),
   routes: z.array(gatewayRoute).default([]),
   accessLog: accessLog.optional(),
+  /** Bearer tokens the gateway requires before routing. */
+  jwt: gatewayJwt.optional(),
 });
 export type Gateway = z.infer<typeof gateway>;

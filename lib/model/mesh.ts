@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { gateway } from './gateway';
 import { timeout } from './listener';
+import { mtls } from './mtls';
 import { dnsName, port } from './primitives';
 import { retryPolicy } from './route';
 import { service } from './service';
@@ -33,6 +34,8 @@ export const mesh = z.strictObject({
   /** `DROP_ALL` (default): only services and external services of the mesh are reachable. */
   egress: z.enum(['ALLOW_ALL', 'DROP_ALL']).default('DROP_ALL'),
   defaults: meshDefaults.optional(),
+  /** Mutual TLS between proxies. @default { mode: 'disabled' } */
+  mtls: mtls.optional(),
   services: z.record(dnsName, service),
   gateways: z.record(dnsName, gateway).optional(),
   externalServices: z.record(dnsName, externalService).optional(),

@@ -4,9 +4,11 @@
  * everything is in a deterministic order, so compiling it twice gives the same bytes.
  */
 
+import type { GatewayJwt } from './jwt';
 import type { ConnectionPool, HealthCheck, OutlierDetection } from './listener';
 import type { BodyMatch, HeaderMatch, HostnameMatch, PathMatch, QueryParameterMatch } from './match';
 import type { ExternalService } from './mesh';
+import type { Mtls } from './mtls';
 import type { Protocol } from './primitives';
 import type { PathSegment } from './problem';
 import type { RetryPolicy } from './route';
@@ -19,6 +21,28 @@ export interface MeshModel {
   readonly services: readonly ServiceModel[];
   readonly gateways: readonly GatewayModel[];
   readonly externalServices: readonly ExternalServiceModel[];
+  readonly mtls: MtlsModel;
+}
+
+export interface MtlsModel extends Mtls {
+  readonly trustDomain: string;
+}
+
+/** A SPIFFE ID, or every ID under a prefix (all versions of a service). */
+export type PrincipalModel = { readonly exact: string } | { readonly prefix: string };
+
+export interface OperationModel {
+  readonly paths?: readonly PathMatch[];
+  readonly methods?: readonly string[];
+  readonly ports?: readonly number[];
+}
+
+export interface AuthorizationRuleModel {
+  readonly action: 'ALLOW' | 'DENY';
+  /** Any caller when undefined. */
+  readonly from?: readonly PrincipalModel[];
+  /** Any operation when undefined. */
+  readonly to?: readonly OperationModel[];
 }
 
 export interface TimeoutModel {
@@ -43,6 +67,8 @@ export interface ServiceModel {
   readonly versions: readonly VersionModel[];
   /** In match order: by priority, then as written. */
   readonly routes: readonly RouteModel[];
+  /** Undefined: every caller admitted; otherwise deny unless an ALLOW rule matches (DENY first). */
+  readonly authorization?: readonly AuthorizationRuleModel[];
 }
 
 export interface VersionModel {
@@ -98,6 +124,7 @@ export interface GatewayModel {
   readonly accessLog?: AccessLog;
   /** Services the gateway routes to, sorted. */
   readonly backends: readonly string[];
+  readonly jwt?: GatewayJwt;
 }
 
 export interface GatewayRouteModel {
@@ -114,6 +141,8 @@ export interface GatewayRouteModel {
   readonly pathRewrite?: string;
   /** `target`: Host becomes the target service's name (App Mesh's default). */
   readonly hostnameRewrite: 'target' | 'keep';
+  /** Providers whose tokens the route accepts; none: no token needed. Undefined when the gateway has no JWT. */
+  readonly jwtProviders?: readonly string[];
   readonly path: readonly PathSegment[];
 }
 

@@ -43,6 +43,11 @@ export function timeoutModel(t: Timeout | undefined): TimeoutModel {
 }
 
 /** The listener a route applies to: `match.port`, or the only one. */
+/** A route names its port in `match.port`; a gateway route's target in `target.port`. */
+function portPath(path: readonly PathSegment[]): PathSegment[] {
+  return path[path.length - 1] === 'target' ? [...path, 'port'] : [...path, 'match', 'port'];
+}
+
 function pickListener(
   listeners: readonly { port: number; protocol: Protocol }[],
   port: number | undefined,
@@ -58,7 +63,7 @@ function pickListener(
     const l = listeners.find((x) => x.port === port);
     if (!l) {
       ctx.problems.push({
-        path: [...path, 'match', 'port'],
+        path: portPath(path),
         reason: `${owner} has no listener on port ${port} (ports: ${listeners.map((x) => x.port).join(', ')})`,
       });
     }
@@ -66,7 +71,7 @@ function pickListener(
   }
   if (listeners.length > 1) {
     ctx.problems.push({
-      path: [...path, 'match', 'port'],
+      path: portPath(path),
       reason: `required: ${owner} listens on ${listeners.map((x) => x.port).join(', ')}; say which port this route is for`,
     });
     return undefined;

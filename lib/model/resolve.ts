@@ -24,6 +24,7 @@ import {
   resolveRoute,
   timeoutModel,
 } from './resolve-route';
+import { resolveAuthorization, resolveMtls, resolveRouteJwt } from './resolve-security';
 import type { Service } from './service';
 import type { Version } from './version';
 
@@ -164,6 +165,7 @@ export function resolveMesh(parsed: ParsedMesh): { model?: MeshModel; problems: 
     },
   };
 
+  const mtls = resolveMtls(parsed);
   const serviceModels: ServiceModel[] = [];
   for (const [name, svc] of byName(parsed.services)) {
     const resolved = services.get(name)!;
@@ -172,7 +174,14 @@ export function resolveMesh(parsed: ParsedMesh): { model?: MeshModel; problems: 
       ...v,
       backends: resolveBackends(parsed, name, v.name, svc.versions[v.name], problems),
     }));
-    serviceModels.push({ name, listeners: resolved.listeners, versions, routes });
+    const authorization = resolveAuthorization(parsed, mtls, name, svc.authorization, resolved.listeners, problems);
+    serviceModels.push({
+      name,
+      listeners: resolved.listeners,
+      versions,
+      routes,
+      ...(authorization ? { authorization } : {}),
+    });
   }
 
   const gateways: GatewayModel[] = [];
@@ -186,15 +195,19 @@ export function resolveMesh(parsed: ParsedMesh): { model?: MeshModel; problems: 
       names.add(r.name);
     });
     const routes = byPriority(gw.routes)
-      .map(({ item, index }) => resolveGatewayRoute(item, index, { name, listeners }, ctx))
+      .map(({ item, index }) => {
+        const r = resolveGatewayRoute(item, index, { name, listeners }, ctx);
+        const jwtProviders = resolveRouteJwt({ name, spec: gw }, item, index, problems);
+        return r && (jwtProviders ? { ...r, jwtProviders } : r);
+      })
       .filter((r) => r !== undefined);
     const backends = [...new Set(routes.map((r) => r.target.service))].sort();
-    gateways.push({ name, listeners, routes, accessLog: gw.accessLog, backends });
+    gateways.push({ name, listeners, routes, accessLog: gw.accessLog, backends, ...(gw.jwt ? { jwt: gw.jwt } : {}) });
   }
 
   if (problems.length > 0) return { problems };
   return {
-    model: { name: parsed.name, egress: parsed.egress, services: serviceModels, gateways, externalServices },
+    model: { name: parsed.name, egress: parsed.egress, services: serviceModels, gateways, externalServices, mtls },
     problems,
   };
 }

@@ -3,6 +3,7 @@
  * nodes) and the routes that split its traffic (a virtual router and its routes).
  */
 import { z } from 'zod';
+import { authorization } from './authorization';
 import { identifier, port, protocol } from './primitives';
 import { route } from './route';
 import { version } from './version';
@@ -23,6 +24,8 @@ export const service = z
     versions: z.record(identifier, version),
     /** Required when the service has more than one version, or none of its own. */
     routes: z.array(route).optional(),
+    /** Which callers may call which operations; every caller when omitted, nobody when empty. Needs mTLS. */
+    authorization: authorization.optional(),
   })
   .superRefine((s, ctx) => {
     if (Object.keys(s.versions).length === 0 && !s.routes?.length) {

@@ -7,7 +7,7 @@ import type { MeshModel } from '../../lib/model/model';
 import { formatProblem } from '../../lib/model/problem';
 
 export const ROOT = join(__dirname, '..', '..');
-export const FIXTURES = ['routing', 'gateway', 'protocols'].map((n) =>
+export const FIXTURES = ['routing', 'gateway', 'protocols', 'security'].map((n) =>
   join(ROOT, 'test', 'fixtures', 'meshes', `${n}.yaml`),
 );
 export const ALL_MESHES = [...FIXTURES, join(ROOT, 'examples', 'demo', 'mesh.yaml')];
