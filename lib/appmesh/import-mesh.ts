@@ -42,6 +42,7 @@ export async function importAppMesh(files: readonly string[], opts: ImportOption
       report.add('error', parsed.line ? `${file}:${parsed.line}:${parsed.column}` : file, '', parsed.error);
       continue;
     }
+    report.setLocator(file, parsed.locate);
     docs.push(
       ...(isTemplate(parsed.value)
         ? readTemplate(parsed.value, file, opts.parameters ?? {}, report)

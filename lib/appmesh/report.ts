@@ -11,6 +11,9 @@ import type { Source } from './source';
  * `not carried over` and `placeholder` change what the mesh does, so `--strict` refuses them;
  * `ignored` is AWS bookkeeping with no effect on traffic (tags, owners, describe-* metadata).
  */
+/** Line and column of a path in a parsed file, when the file has it. */
+export type Locator = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
+
 export type ReportKind = 'error' | 'not carried over' | 'placeholder' | 'inferred' | 'ignored';
 
 export interface ReportEntry {
@@ -33,7 +36,17 @@ export class ImportReport {
   private readonly items: ReportEntry[] = [];
   private readonly seen = new Set<string>();
 
-  add(kind: ReportKind, file: string, path: string, reason: string): void {
+  private readonly locators = new Map<string, Locator>();
+
+  /** How to find a path's line and column in `file`, once it is parsed. */
+  setLocator(file: string, locator: Locator): void {
+    this.locators.set(file, locator);
+  }
+
+  /** `raw`: the path as segments into the file; when given, the line is `<file>:<line>:<col>: ...`. */
+  add(kind: ReportKind, file: string, path: string, reason: string, raw?: readonly PathSegment[]): void {
+    const pos = raw && this.locators.get(file)?.(raw);
+    if (pos) file = `${file}:${pos.line}:${pos.column}`;
     const key = `${kind}\u0000${file}\u0000${path}\u0000${reason}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -42,19 +55,19 @@ export class ImportReport {
 
   /** A field of a resource that has no Trellis counterpart. */
   dropped(source: Source, path: readonly PathSegment[], why: string): void {
-    this.add('not carried over', source.file, source.at(path), why);
+    this.add('not carried over', source.file, source.at(path), why, source.raw(path));
   }
 
   ignored(source: Source, path: readonly PathSegment[], why: string): void {
-    this.add('ignored', source.file, source.at(path), why);
+    this.add('ignored', source.file, source.at(path), why, source.raw(path));
   }
 
   inferred(source: Source, path: readonly PathSegment[], what: string): void {
-    this.add('inferred', source.file, source.at(path), what);
+    this.add('inferred', source.file, source.at(path), what, source.raw(path));
   }
 
   error(source: Source, path: readonly PathSegment[], reason: string): void {
-    this.add('error', source.file, source.at(path), reason);
+    this.add('error', source.file, source.at(path), reason, source.raw(path));
   }
 
   get entries(): readonly ReportEntry[] {

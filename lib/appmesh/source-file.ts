@@ -4,11 +4,15 @@
  * `!Tag`) is an error at `<file>:<line>:<col>`.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { PathSegment } from '../model/problem';
 import { CLOUDFORMATION_TAGS } from './cloudformation/short-tags';
 
+/** Line and column of a path into the file (of the deepest node on the way when it is not there). */
+export type FileLocator = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
+
 export type ParsedFile =
-  | { readonly value: unknown }
+  | { readonly value: unknown; readonly locate: FileLocator }
   | { readonly error: string; readonly line?: number; readonly column?: number };
 
 export async function readSourceFile(file: string): Promise<ParsedFile> {
@@ -40,5 +44,37 @@ export function parseSourceText(text: string): ParsedFile {
     const truncated = first.pos[0] >= text.trimEnd().length - 1 ? ' (is the file truncated?)' : '';
     return { error: `${what}${truncated}`, line: pos.line, column: pos.col };
   }
-  return { value: doc.toJS({ maxAliasCount: 100 }) };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    // Aliases resolve only here: an unknown anchor or an alias bomb surfaces as a throw.
+    return { error: (e as Error).message, line: 1, column: 1 };
+  }
+  const locate: FileLocator = (path) => {
+    const offset = offsetOf(doc, path);
+    if (offset === undefined) return undefined;
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  return { value, locate };
+}
+
+function offsetOf(doc: Document, path: readonly PathSegment[]): number | undefined {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0];
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg] as Node | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
 }

@@ -10,6 +10,8 @@ export interface Source {
   readonly file: string;
   /** The path of a field, given as a path into the document in the API's spelling (`['spec', 'listeners', 0]`). */
   at(path: readonly PathSegment[]): string;
+  /** The same path as segments into the file, to find its line and column. */
+  raw(path: readonly PathSegment[]): PathSegment[];
   /** A field name as the file spells it (`awsCloudMap` is `AWSCloudMap` in CloudFormation). */
   spell(key: string): string;
 }
@@ -19,6 +21,7 @@ export function apiSource(file: string, prefix: readonly PathSegment[]): Source 
   return {
     file,
     at: (path) => formatPath([...prefix, ...path]),
+    raw: (path) => [...prefix, ...path],
     spell: (key) => key,
   };
 }
@@ -27,10 +30,12 @@ export function apiSource(file: string, prefix: readonly PathSegment[]): Source 
 export function specFileSource(file: string, prefix: readonly PathSegment[]): Source {
   return {
     file,
-    at: (path) => {
-      const rest = path[0] === 'spec' ? path.slice(1) : path;
-      return formatPath([...prefix, ...rest]);
-    },
+    at: (path) => formatPath(specPath(prefix, path)),
+    raw: (path) => specPath(prefix, path),
     spell: (key) => key,
   };
+}
+
+function specPath(prefix: readonly PathSegment[], path: readonly PathSegment[]): PathSegment[] {
+  return [...prefix, ...(path[0] === 'spec' ? path.slice(1) : path)];
 }

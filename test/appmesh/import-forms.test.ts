@@ -311,7 +311,7 @@ describe('App Mesh semantics in the imported mesh', () => {
   it('compiles to the Envoy routes App Mesh would have configured', () => {
     const { model } = validateMesh(mesh);
     const { snapshots } = compile(model!);
-    const routes = snapshots['frontend.shop.local/frontend'].resources.routes as Json[];
+    const routes = snapshots['frontend.shop.local/frontend'].resources.routes as unknown as Json[];
     const vhost = routes.flatMap((r) => r.virtual_hosts).find((vh: Json) => vh.name === 'catalog.shop.local:8080');
     const byName = (n: string) => vhost.routes.find((r: Json) => r.name === `catalog.shop.local/${n}`);
     expect(vhost.routes.map((r: Json) => r.name.split('/')[1])).toEqual([
@@ -328,7 +328,7 @@ describe('App Mesh semantics in the imported mesh', () => {
     expect(byName('flaky').route.retry_policy).toMatchObject({ num_retries: 2, per_try_timeout: '0.800s' });
     expect(byName('slow').route).toMatchObject({ timeout: '0.700s', idle_timeout: '30s' });
     expect(byName('slow').route.retry_policy).toBeUndefined();
-    const gwRoutes = (snapshots.ingress.resources.routes as Json[]).flatMap((r) => r.virtual_hosts);
+    const gwRoutes = (snapshots.ingress.resources.routes as unknown as Json[]).flatMap((r) => r.virtual_hosts);
     const store = gwRoutes.find((vh: Json) => vh.name === 'exact:shop.example.com');
     expect(store.domains).toEqual(['shop.example.com']);
     expect(store.routes.find((r: Json) => r.name === 'ingress/store/catalog.shop.local/canary').route).toMatchObject({

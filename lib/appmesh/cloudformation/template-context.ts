@@ -55,15 +55,15 @@ export class TemplateContext {
   }
 
   placeholder(path: readonly PathSegment[], text: string, why: string): Unresolved {
-    this.report.add('placeholder', this.file, formatPath(path), `${why}; kept as ${text}`);
+    this.report.add('placeholder', this.file, formatPath(path), `${why}; kept as ${text}`, path);
     return new Unresolved(text);
   }
 
   note(path: readonly PathSegment[], what: string): void {
-    this.report.add('inferred', this.file, formatPath(path), what);
+    this.report.add('inferred', this.file, formatPath(path), what, path);
   }
 
   error(path: readonly PathSegment[], reason: string): void {
-    this.report.add('error', this.file, formatPath(path), reason);
+    this.report.add('error', this.file, formatPath(path), reason, path);
   }
 }

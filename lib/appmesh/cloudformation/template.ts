@@ -4,7 +4,7 @@
  * Intrinsic functions are evaluated first; resources switched off by a condition are left
  * out; resources of other types are counted in one line.
  */
-import { formatPath } from '../../model/problem';
+import { formatPath, type PathSegment } from '../../model/problem';
 import type { Document } from '../document';
 import { KINDS, RESOURCE_KINDS, type ResourceKind } from '../kinds';
 import type { ImportReport } from '../report';
@@ -26,12 +26,13 @@ export function isTemplate(value: unknown): value is Record<string, unknown> {
 }
 
 function cfnSource(file: string, logicalId: string): Source {
-  return {
-    file,
-    at: (path) =>
-      formatPath(['Resources', logicalId, 'Properties', ...path.map((s) => (typeof s === 'string' ? cfnName(s) : s))]),
-    spell: cfnName,
-  };
+  const raw = (path: readonly PathSegment[]): PathSegment[] => [
+    'Resources',
+    logicalId,
+    'Properties',
+    ...path.map((s) => (typeof s === 'string' ? cfnName(s) : s)),
+  ];
+  return { file, at: (path) => formatPath(raw(path)), raw, spell: cfnName };
 }
 
 /** Placeholders become their `${Name}` text once nothing more can be computed. */
@@ -94,10 +95,10 @@ export function readTemplate(
   }
   if (others.size > 0) {
     const list = [...others.entries()].map(([t, n]) => (n > 1 ? `${t} ×${n}` : t)).join(', ');
-    report.add('inferred', file, 'Resources', `not App Mesh, left to other tools: ${list}`);
+    report.add('inferred', file, 'Resources', `not App Mesh, left to other tools: ${list}`, ['Resources']);
   }
   if (appMesh === 0) {
-    report.add('error', file, 'Resources', 'the template has no AWS::AppMesh::* resources');
+    report.add('error', file, 'Resources', 'the template has no AWS::AppMesh::* resources', ['Resources']);
   }
   return docs;
 }

@@ -37,6 +37,10 @@ function matchSpec(
   const out: GatewayRouteMatchSpec = {};
   const trace = (key: string, appMeshKey: string = key) =>
     ctx.trace.set([...at, key], r.source, ['spec', kind, 'match', appMeshKey]);
+  const traceItems = (key: string, n: number, inner: string) => {
+    trace(key);
+    for (let i = 0; i < n; i++) ctx.trace.set([...at, key, i], r.source, ['spec', kind, 'match', key, i, inner]);
+  };
   if (m.hostname) {
     out.hostname = m.hostname.exact !== undefined ? { exact: m.hostname.exact } : { suffix: m.hostname.suffix };
     if (m.hostname.exact !== undefined && m.hostname.suffix !== undefined) out.hostname.suffix = m.hostname.suffix;
@@ -49,7 +53,7 @@ function matchSpec(
     }
     if (m.metadata?.length) {
       out.metadata = m.metadata.map(headerMatchSpec);
-      trace('metadata');
+      traceItems('metadata', m.metadata.length, 'match');
     }
   } else {
     const path = pathMatchSpec(m.prefix, m.path);
@@ -59,11 +63,11 @@ function matchSpec(
     }
     if (m.headers?.length) {
       out.headers = m.headers.map(headerMatchSpec);
-      trace('headers');
+      traceItems('headers', m.headers.length, 'match');
     }
     if (m.queryParameters?.length) {
       out.queryParameters = m.queryParameters.map(queryParameterSpec);
-      trace('queryParameters');
+      traceItems('queryParameters', m.queryParameters.length, 'match');
     }
     if (m.method !== undefined) {
       out.method = m.method;

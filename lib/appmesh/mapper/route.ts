@@ -55,6 +55,11 @@ function matchSpec(kind: string, spec: RouteSpec, r: Resource<'route'>, at: read
   const from: PathSegment[] = ['spec', kind, 'match'];
   const out: RouteMatchSpec = {};
   const trace = (key: string, appMeshKey: string = key) => ctx.trace.set([...at, key], r.source, [...from, appMeshKey]);
+  // A bad regex in headers[1] is reported at headers[1].match, where the user wrote it.
+  const traceItems = (key: string, n: number, inner: string) => {
+    trace(key);
+    for (let i = 0; i < n; i++) ctx.trace.set([...at, key, i], r.source, [...from, key, i, inner]);
+  };
   if (kind === 'tcpRoute') {
     const port = (spec.tcpRoute as TcpRoute).match?.port;
     if (port !== undefined) {
@@ -75,7 +80,7 @@ function matchSpec(kind: string, spec: RouteSpec, r: Resource<'route'>, at: read
     }
     if (m.metadata?.length) {
       out.metadata = m.metadata.map((h) => headerMatchSpec(h));
-      trace('metadata');
+      traceItems('metadata', m.metadata.length, 'match');
     }
     if (m.port !== undefined) {
       out.port = m.port;
@@ -91,11 +96,11 @@ function matchSpec(kind: string, spec: RouteSpec, r: Resource<'route'>, at: read
   }
   if (m.headers?.length) {
     out.headers = m.headers.map(headerMatchSpec);
-    trace('headers');
+    traceItems('headers', m.headers.length, 'match');
   }
   if (m.queryParameters?.length) {
     out.queryParameters = m.queryParameters.map(queryParameterSpec);
-    trace('queryParameters');
+    traceItems('queryParameters', m.queryParameters.length, 'match');
   }
   if (m.method !== undefined) {
     out.method = m.method;

@@ -8,6 +8,7 @@
  * a virtual gateway with hostname, path, header and query matches and rewrites.
  */
 import type {
+  ClientPolicy,
   GatewayRouteSpec,
   MeshSpec,
   RouteSpec,
@@ -39,14 +40,14 @@ const tls = {
   certificate: { acm: { certificateArn: 'arn:aws:acm:eu-west-1:111122223333:certificate/abc' } },
 } as const;
 
-const clientTls = {
+const clientTls: ClientPolicy = {
   tls: {
     enforce: true,
     validation: {
       trust: { acm: { certificateAuthorityArns: ['arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/ca'] } },
     },
   },
-} as const;
+};
 
 export const meshSpec: MeshSpec = {
   egressFilter: { type: 'DROP_ALL' },
