@@ -1,0 +1,70 @@
+/**
+ * Issue 3's memory budget: the Trellis proxy's RSS after start (aim ≤ 60 MB) and after a minute
+ * of 1,000 requests per second through it (aim ≤ 100 MB), with the peak seen on the way.
+ *
+ *   npx tsx bench/proxy-memory.ts [--duration <seconds>] [--rate <rps>]
+ */
+
+import { join } from 'node:path';
+import { stopAllProcesses } from '../test/support/child-process';
+import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { openLoop } from './open-loop';
+import { ensureTools } from './packages';
+import { peakRssMiB, rssMiB } from './process-stats';
+import { useNginx } from './targets/nginx';
+import { trellis } from './targets/trellis';
+import { SMALL_PATH, startUpstream } from './upstream';
+
+function flag(argv: string[], name: string, fallback: number): number {
+  const i = argv.indexOf(name);
+  if (i < 0) return fallback;
+  const v = Number(argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number, not "${argv[i + 1]}"`);
+  return v;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (n: number) => `${n.toFixed(1)} MiB`;
+
+async function main(argv: string[]): Promise<void> {
+  const durationS = flag(argv, '--duration', 60);
+  const rate = flag(argv, '--rate', 1000);
+  useNginx(ensureTools().nginx);
+  const dir = tempDir('trellis-bench-memory-');
+  const upstream = await startUpstream(join(dir, 'upstream'));
+  const proxy = await trellis.start({ upstream, protocol: 'h1', dir: join(dir, 'proxy') });
+  await sleep(1000);
+  const atStart = rssMiB(proxy.pids);
+
+  let peak = atStart;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMiB(proxy.pids));
+  }, 250);
+  const load = await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol: 'h1', rate, durationS });
+  clearInterval(sampler);
+  const after = rssMiB(proxy.pids);
+  const hwm = peakRssMiB(proxy.pids);
+
+  const lines = [
+    `Trellis proxy RSS (${process.version}, bundled, one listener → one cluster)`,
+    `  after start:                 ${mb(atStart)}   (aim ≤ 60 MB)`,
+    `  after ${durationS} s at ${rate} rps:      ${mb(after)}   (aim ≤ 100 MB)`,
+    `  peak (sampled / VmHWM):      ${mb(peak)} / ${mb(hwm)}`,
+    `  requests: ${load.ok} ok, ${load.failed} failed${load.errors.length ? ` (${load.errors.join('; ')})` : ''}`,
+    `  latency from intended send: p50 ${load.latency.p50.toFixed(2)} ms, p99 ${load.latency.p99.toFixed(2)} ms, ` +
+      `p99.9 ${load.latency.p999.toFixed(2)} ms`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  await proxy.stop();
+  await upstream.stop();
+}
+
+main(process.argv.slice(2))
+  .catch((e: unknown) => {
+    process.stderr.write(`proxy-memory: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await stopAllProcesses();
+    removeTempDirs();
+  });
