@@ -183,7 +183,8 @@ export class Fields {
       if (rejected.includes(name)) {
         throw new ConfigError(this.at(name), 'is not supported by the Trellis proxy (see proxy-image/README.md)');
       }
-      this.ctx.ignored.push(this.at(name));
+      // The same config may be read twice (a listener and its fingerprint); report a field once.
+      if (!this.ctx.ignored.includes(this.at(name))) this.ctx.ignored.push(this.at(name));
     }
   }
 }

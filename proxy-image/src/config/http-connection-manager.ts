@@ -6,6 +6,7 @@
 import { type AccessLog, parseAccessLogs } from '../access-log/access-log';
 import { type HttpFilterChain, parseHttpFilters } from '../filters/registry';
 import { AddressSet, DEFAULT_INTERNAL, parseCidr } from '../http/internal-address';
+import type { PathNormalization } from '../http/path-normalization';
 import { parseRouteConfiguration, type RouteTable } from '../router/route-table';
 import { type ConfigSourceSpec, parseConfigSource } from './config-source';
 import type { Fields } from './fields';
@@ -47,6 +48,8 @@ export interface HcmConfig {
   /** Envoy answers HTTP/1.0 with 426 unless `http_protocol_options.accept_http_10`. */
   readonly acceptHttp10: boolean;
   readonly defaultHostForHttp10: string;
+  /** `normalize_path`, `merge_slashes`, `path_with_escaped_slashes_action` (Envoy's defaults: all off). */
+  readonly pathNormalization: PathNormalization;
 }
 
 /** Request headers limit: Envoy's default 60 KiB. */
@@ -151,8 +154,25 @@ export function parseHttpConnectionManager(f: Fields): HcmConfig {
     ['SANITIZE', 'FORWARD_ONLY', 'APPEND_FORWARD', 'SANITIZE_SET', 'ALWAYS_FORWARD_ONLY'] as const,
     'SANITIZE',
   );
+  const pathNormalization: PathNormalization = {
+    normalizePath: f.bool('normalize_path'),
+    mergeSlashes: f.bool('merge_slashes'),
+    escapedSlashes: ((a) => (a === 'IMPLEMENTATION_SPECIFIC_DEFAULT' ? 'KEEP_UNCHANGED' : a))(
+      f.enumOf(
+        'path_with_escaped_slashes_action',
+        [
+          'IMPLEMENTATION_SPECIFIC_DEFAULT',
+          'KEEP_UNCHANGED',
+          'REJECT_REQUEST',
+          'UNESCAPE_AND_REDIRECT',
+          'UNESCAPE_AND_FORWARD',
+        ] as const,
+        'IMPLEMENTATION_SPECIFIC_DEFAULT',
+      ),
+    ),
+  };
   f.accept('delayed_close_timeout', 'add_user_agent', 'stream_error_on_invalid_http_message', 'access_log_options');
-  f.done(['scoped_routes', 'http3_protocol_options', 'original_ip_detection_extensions']);
+  f.done(['scoped_routes', 'http3_protocol_options', 'original_ip_detection_extensions', 'path_normalization_options']);
   return {
     statPrefix,
     codec,
@@ -181,5 +201,6 @@ export function parseHttpConnectionManager(f: Fields): HcmConfig {
     forwardClientCert,
     acceptHttp10,
     defaultHostForHttp10,
+    pathNormalization,
   };
 }

@@ -20,6 +20,7 @@ import type { HcmStats } from './hcm-stats';
 import { stripHopByHop } from './header-hygiene';
 import { appendHeader, type HeaderMap, headerValue, type RequestHeaders } from './header-map';
 import { makeLocalReply } from './local-reply';
+import { isNoop, normalizeRequestPath } from './path-normalization';
 import type { RequestBody } from './request-body';
 import { ResponseFlag } from './response-flags';
 import { StreamInfo } from './stream-info';
@@ -135,6 +136,7 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
       this.sendLocalReply(404, undefined, { details: 'route_not_found', flag: ResponseFlag.NoRouteFound });
       return;
     }
+    if (!isNoop(config.pathNormalization) && !this.normalizePath()) return;
     this.mutateRequestHeaders();
     const filters = config.filters.filters;
     if (filters.length === 0) {
@@ -166,6 +168,23 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
     if (kind === 'redirect') this.ctx.stats.rq_redirect.inc();
     else if (kind === 'direct_response') this.ctx.stats.rq_direct_response.inc();
     new Router(this, match).start();
+  }
+
+  /** Normalizes `:path` before anything reads it; false when a local reply was sent instead. */
+  private normalizePath(): boolean {
+    const result = normalizeRequestPath(this.request.path, this.ctx.config.pathNormalization);
+    if (result.kind === 'forward') {
+      this.request.path = result.path;
+      return true;
+    }
+    if (result.kind === 'reject') {
+      this.ctx.stats.downstream_rq_failed_path_normalization.inc();
+      this.sendLocalReply(400, 'Bad Request', { details: result.details });
+      return false;
+    }
+    this.ctx.stats.downstream_rq_redirected_with_normalized_path.inc();
+    this.sendLocalReply(307, undefined, { details: 'path_redirect', headers: { location: result.path } });
+    return false;
   }
 
   private mutateRequestHeaders(): void {

@@ -30,6 +30,8 @@ export class HcmStats {
   readonly rq_direct_response: Counter;
   readonly requests_rejected_with_underscores_in_headers: Counter;
   readonly dropped_headers_with_underscores: Counter;
+  readonly downstream_rq_failed_path_normalization: Counter;
+  readonly downstream_rq_redirected_with_normalized_path: Counter;
   private readonly classes: Counter[];
 
   constructor(store: StatsStore, statPrefix: string) {
@@ -63,6 +65,8 @@ export class HcmStats {
     this.rq_direct_response = c('rq_direct_response');
     this.requests_rejected_with_underscores_in_headers = c('requests_rejected_with_underscores_in_headers');
     this.dropped_headers_with_underscores = c('dropped_headers_with_underscores');
+    this.downstream_rq_failed_path_normalization = c('downstream_rq_failed_path_normalization');
+    this.downstream_rq_redirected_with_normalized_path = c('downstream_rq_redirected_with_normalized_path');
     this.classes = [1, 2, 3, 4, 5].map((n) => c(`downstream_rq_${n}xx`));
   }
 
