@@ -38,6 +38,6 @@ export async function trellisImport(...args: string[]): Promise<ImportRun> {
     stdout,
     stderr,
     lines: stderr.split('\n').filter((l) => l !== ''),
-    mesh: stdout.trim() ? (parse(stdout) as MeshSpec) : undefined,
+    mesh: code === 0 && !stdout.startsWith('usage:') && stdout.trim() ? (parse(stdout) as MeshSpec) : undefined,
   };
 }
