@@ -120,6 +120,7 @@ function drawMap(state) {
   }
   const edges = el('g', { class: 'edges' });
   svg.appendChild(edges);
+  const intoTarget = new Map();
   for (const e of state.edges) {
     const a = pos.get(e.from);
     const b = pos.get(e.to);
@@ -135,7 +136,9 @@ function drawMap(state) {
       el('path', { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, 'marker-end': 'url(#arrow)' }),
     );
     // Labels sit near the target end, where fanned-out edges are furthest apart.
-    const label = el('text', { x: x2 - 8, y: y2 - 6, 'text-anchor': 'end' });
+    const nth = intoTarget.get(e.to) ?? 0;
+    intoTarget.set(e.to, nth + 1);
+    const label = el('text', { x: x2 - 8, y: y2 - 6 - nth * 13, 'text-anchor': 'end' });
     const weight = e.weight !== undefined && e.weight < 100 ? `${e.weight}% · ` : '';
     label.appendChild(el('tspan', { class: 'rps', 'data-rps': e.rps.toFixed(3) }, `${weight}${fmtRate(e.rps)} rps`));
     label.appendChild(
