@@ -198,6 +198,14 @@ export function buildInventory(
   }
   if (report.hasErrors) return undefined;
 
+  // A mesh name only a deployed stack knows (`${Import:mesh}`) is the one --mesh names.
+  if (opts.mesh !== undefined) {
+    resources.forEach((r, i) => {
+      if (r.mesh === undefined || !r.mesh.includes('${')) return;
+      report.inferred(r.source, ['meshName'], `mesh ${r.mesh} is taken to be '${opts.mesh}' (--mesh)`);
+      resources[i] = { ...r, mesh: opts.mesh, name: r.kind === 'mesh' ? (opts.mesh as string) : r.name };
+    });
+  }
   const meshName = chooseMesh(resources, opts, report);
   if (meshName === undefined) return undefined;
 
