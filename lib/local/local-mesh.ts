@@ -276,6 +276,7 @@ export class LocalMesh {
   }
 
   private step(message: string): void {
+    this.plane.event('info', message);
     this.o.out(`trellis: ${message}`);
   }
 
