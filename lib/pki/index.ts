@@ -1,0 +1,2 @@
+export * from './certificate-authority';
+export * from './identity-directory';
