@@ -2,9 +2,9 @@
 import type { Duration } from '@aws-sdk/client-app-mesh';
 import { formatDuration } from '../../model/duration';
 
-/** `{ value: 250, unit: 'ms' }` → `250ms`, `{ value: 15, unit: 's' }` → `15s`. */
+/** `{ value: 250, unit: 'ms' }` → `250ms`; `{ value: 15000, unit: 'ms' }` (as aws-cdk writes it) → `15s`. */
 export function duration(d: Duration): string {
-  return `${d.value ?? 0}${d.unit ?? 's'}`;
+  return formatDuration(durationMs(d));
 }
 
 export function millis(ms: number): string {
