@@ -134,7 +134,7 @@ describe('App Mesh semantics in the imported mesh', () => {
         },
         connectionPool: { maxConnections: 50, maxPendingRequests: 10 },
         outlierDetection: { maxServerErrors: 5, interval: '10s', baseEjectionDuration: '30s', maxEjectionPercent: 50 },
-        timeout: { perRequest: '10s', idle: '60s' },
+        timeout: { perRequest: '10s', idle: '1m' },
       },
     ]);
     expect(svc('reviews.shop.local').versions['reviews-v1'].listeners[0]).toMatchObject({
@@ -145,12 +145,12 @@ describe('App Mesh semantics in the imported mesh', () => {
     expect(svc('ratings.shop.local').versions.ratings.listeners[0]).toMatchObject({
       protocol: 'grpc',
       connectionPool: { maxRequests: 200 },
-      timeout: { perRequest: '3s', idle: '300s' },
+      timeout: { perRequest: '3s', idle: '5m' },
     });
     expect(svc('ledger.shop.local').versions.ledger.listeners[0]).toMatchObject({
       protocol: 'tcp',
       connectionPool: { maxConnections: 20 },
-      timeout: { idle: '600s' },
+      timeout: { idle: '10m' },
       healthCheck: { protocol: 'tcp', interval: '10s', timeout: '5s' },
     });
   });
