@@ -183,7 +183,7 @@ export class Fields {
       if (rejected.includes(name)) {
         throw new ConfigError(this.at(name), 'is not supported by the Trellis proxy (see proxy-image/README.md)');
       }
-      // The same config may be read twice (a listener and its fingerprint); report a field once.
+      // Some messages are read more than once while loading; report each field once.
       if (!this.ctx.ignored.includes(this.at(name))) this.ctx.ignored.push(this.at(name));
     }
   }

@@ -8,6 +8,8 @@ import { type HttpFilterChain, parseHttpFilters } from '../filters/registry';
 import { AddressSet, DEFAULT_INTERNAL, parseCidr } from '../http/internal-address';
 import type { PathNormalization } from '../http/path-normalization';
 import { parseRouteConfiguration, type RouteTable } from '../router/route-table';
+import { parseTracing } from '../tracing/xray-config';
+import { XRayTracer } from '../tracing/xray-tracer';
 import { type ConfigSourceSpec, parseConfigSource } from './config-source';
 import type { Fields } from './fields';
 
@@ -50,6 +52,8 @@ export interface HcmConfig {
   readonly defaultHostForHttp10: string;
   /** `normalize_path`, `merge_slashes`, `path_with_escaped_slashes_action` (Envoy's defaults: all off). */
   readonly pathNormalization: PathNormalization;
+  /** `tracing` with the X-Ray provider: one segment per request. */
+  readonly tracer: XRayTracer | undefined;
 }
 
 /** Request headers limit: Envoy's default 60 KiB. */
@@ -171,6 +175,8 @@ export function parseHttpConnectionManager(f: Fields): HcmConfig {
       ),
     ),
   };
+  const tracingFields = f.object('tracing');
+  const xray = tracingFields ? parseTracing(tracingFields) : undefined;
   f.accept('delayed_close_timeout', 'add_user_agent', 'stream_error_on_invalid_http_message', 'access_log_options');
   f.done(['scoped_routes', 'http3_protocol_options', 'original_ip_detection_extensions', 'path_normalization_options']);
   return {
@@ -202,5 +208,6 @@ export function parseHttpConnectionManager(f: Fields): HcmConfig {
     acceptHttp10,
     defaultHostForHttp10,
     pathNormalization,
+    tracer: xray ? new XRayTracer(xray) : undefined,
   };
 }

@@ -15,6 +15,7 @@ import type { DownstreamConnection } from '../listener/downstream-connection';
 import type { RouteMatchResult, RouteTable } from '../router/route-table';
 import { Router } from '../router/router';
 import type { LocalReplyOptions, RouterStream } from '../router/router-stream';
+import type { Span } from '../tracing/xray-tracer';
 import type { Downstream } from './downstream';
 import type { HcmStats } from './hcm-stats';
 import { stripHopByHop } from './header-hygiene';
@@ -50,6 +51,7 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
   private abortCbs: Array<() => void> = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private requestTimer: NodeJS.Timeout | undefined;
+  private span: Span | undefined;
 
   constructor(
     private readonly ctx: StreamContext,
@@ -207,7 +209,12 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
     if (config.generateRequestId && (h['x-request-id'] === undefined || (edge && !config.preserveExternalRequestId))) {
       h['x-request-id'] = newRequestId();
     }
-    if (h['x-amzn-trace-id'] === undefined) h['x-amzn-trace-id'] = newTraceId();
+    if (config.tracer) {
+      this.span = config.tracer.startSpan(headerValue(h, 'x-amzn-trace-id'), req);
+      h['x-amzn-trace-id'] = this.span.header;
+    } else if (h['x-amzn-trace-id'] === undefined) {
+      h['x-amzn-trace-id'] = newTraceId();
+    }
     if (config.forwardClientCert === 'SANITIZE' || config.forwardClientCert === 'SANITIZE_SET') {
       delete h['x-forwarded-client-cert'];
     }
@@ -348,6 +355,7 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
     if (info.responseCode) stats.responseClass(info.responseCode);
     this.conn.activeStreams--;
     for (const l of config.accessLogs) l.log(info);
+    this.span?.finish(info, this.request);
   }
 }
 

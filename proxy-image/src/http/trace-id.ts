@@ -9,7 +9,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 let pool = Buffer.alloc(0);
 let offset = 0;
 
-function randomHex(bytes: number): string {
+export function randomHex(bytes: number): string {
   if (offset + bytes > pool.length) {
     pool = randomBytes(4096);
     offset = 0;
@@ -23,9 +23,14 @@ export function newRequestId(): string {
   return randomUUID();
 }
 
-export function newTraceId(nowMs = Date.now()): string {
+/** An X-Ray trace id: `1-<8 hex epoch seconds>-<24 hex random>`. */
+export function newTraceRoot(nowMs = Date.now()): string {
   const epoch = Math.floor(nowMs / 1000)
     .toString(16)
     .padStart(8, '0');
-  return `Root=1-${epoch}-${randomHex(12)}`;
+  return `1-${epoch}-${randomHex(12)}`;
+}
+
+export function newTraceId(nowMs = Date.now()): string {
+  return `Root=${newTraceRoot(nowMs)}`;
 }
