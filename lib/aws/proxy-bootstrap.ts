@@ -22,7 +22,15 @@ export interface S3BootstrapOptions {
 
 export function s3TargetUri(o: Pick<S3BootstrapOptions, 'bucket' | 'root' | 'query'>): string {
   const root = o.root ? `/${o.root.replace(/^\/+/, '')}` : '';
-  const query = o.query && Object.keys(o.query).length ? `?${new URLSearchParams(o.query)}` : '';
+  // Only the characters that would break the query are escaped: a CDK token (`${Token[…]}`) must
+  // stay intact for CloudFormation to substitute it.
+  const escape = (v: string) => v.replace(/[&#%+\s]/g, (c) => encodeURIComponent(c));
+  const query =
+    o.query && Object.keys(o.query).length
+      ? `?${Object.entries(o.query)
+          .map(([k, v]) => `${k}=${escape(v)}`)
+          .join('&')}`
+      : '';
   return `s3://${o.bucket}${root}${query}`;
 }
 
