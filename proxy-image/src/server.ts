@@ -15,6 +15,7 @@ import { ListenerManager } from './listener/listener-manager';
 import { log } from './log';
 import { RouteConfigProviderManager } from './router/route-config-provider';
 import { StatsStore } from './stats/store';
+import { closeTracerSockets } from './tracing/xray-tracer';
 import { secretManager } from './tls/secret-manager';
 import { closeTracerSockets } from './tracing/xray-tracer';
 import { VERSION } from './version';
@@ -156,6 +157,7 @@ export class Server implements AdminControl {
     secretManager.stop();
     this.store.stopFlushing();
     await closeAllSinks();
+    closeTracerSockets();
     closeTracerSockets();
     await this.admin?.close();
     log.info('shutdown complete');
