@@ -24,11 +24,11 @@ export function s3TargetUri(o: Pick<S3BootstrapOptions, 'bucket' | 'root' | 'que
   const root = o.root ? `/${o.root.replace(/^\/+/, '')}` : '';
   // Only the characters that would break the query are escaped: a CDK token (`${Token[…]}`) must
   // stay intact for CloudFormation to substitute it.
-  const escape = (v: string) => v.replace(/[&#%+\s]/g, (c) => encodeURIComponent(c));
+  const escapeValue = (v: string) => v.replace(/[&#%+\s]/g, (c) => encodeURIComponent(c));
   const query =
     o.query && Object.keys(o.query).length
       ? `?${Object.entries(o.query)
-          .map(([k, v]) => `${k}=${escape(v)}`)
+          .map(([k, v]) => `${k}=${escapeValue(v)}`)
           .join('&')}`
       : '';
   return `s3://${o.bucket}${root}${query}`;
