@@ -16,8 +16,6 @@ import { log } from './log';
 import { RouteConfigProviderManager } from './router/route-config-provider';
 import { StatsStore } from './stats/store';
 import { closeTracerSockets } from './tracing/xray-tracer';
-import { secretManager } from './tls/secret-manager';
-import { closeTracerSockets } from './tracing/xray-tracer';
 import { VERSION } from './version';
 import { SubscriptionFactory } from './xds/subscription-factory';
 
@@ -94,7 +92,6 @@ export class Server implements AdminControl {
     this.current = 'INITIALIZING';
     const factory = new SubscriptionFactory(b.node, this.store, b.ads);
     this.factory = factory;
-    secretManager.configure(this.store, factory, b.secrets);
     const cm = new ClusterManager(this.store, factory);
     this.cm = cm;
     factory.clusterTarget = (name) => {
@@ -154,10 +151,8 @@ export class Server implements AdminControl {
     this.rds?.shutdown();
     this.cm?.shutdown();
     this.factory?.stop();
-    secretManager.stop();
     this.store.stopFlushing();
     await closeAllSinks();
-    closeTracerSockets();
     closeTracerSockets();
     await this.admin?.close();
     log.info('shutdown complete');
