@@ -9,7 +9,7 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as never);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const HOUR = 3_600_000;
@@ -19,7 +19,7 @@ export interface CertificateAuthority {
   readonly certPem: string;
   readonly keyPem: string;
   /** @internal the signing key and certificate */
-  readonly key: CryptoKeyPair;
+  readonly key: webcrypto.CryptoKeyPair;
   readonly cert: x509.X509Certificate;
 }
 
@@ -59,8 +59,8 @@ function serial(): string {
   return Buffer.from(b).toString('hex');
 }
 
-async function keyPem(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key as webcrypto.CryptoKey);
+async function keyPem(key: webcrypto.CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
@@ -69,7 +69,7 @@ export async function createCertificateAuthority(o: CaOptions): Promise<Certific
     throw new Error(`trust domain "${o.trustDomain}" must be lowercase letters, digits, dots, dashes or underscores`);
   }
   const now = o.now ?? new Date();
-  const key = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const key = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
     name: `CN=Trellis mesh CA ${o.trustDomain}, O=Trellis`,
@@ -94,7 +94,7 @@ export async function issueCertificate(ca: CertificateAuthority, o: IssueOptions
   }
   const notBefore = o.notBefore ?? new Date(Date.now() - 60_000);
   const notAfter = new Date(notBefore.getTime() + 60_000 + (o.validityMs ?? HOUR));
-  const key = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const key = (await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
     // SPIFFE X.509-SVIDs carry the identity in the URI SAN; the subject is informational.

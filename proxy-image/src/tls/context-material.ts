@@ -1,0 +1,64 @@
+/**
+ * Resolves a TLS context's secrets into a Node SecureContext, rebuilt only when a secret's
+ * version changed, so the current certificate and CA are used by each new connection.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { parseBundle } from './chain-verifier';
+import type { SanMatcher } from './san-matcher';
+import { secretManager } from './secret-manager';
+import type { CertificateMaterial, SecretProvider, ValidationMaterial } from './secret-provider';
+import type { CommonTlsConfig } from './tls-context';
+
+export interface Current {
+  readonly key: string;
+  readonly ctx: SecureContext;
+  readonly sans: readonly SanMatcher[];
+  readonly anchors: readonly X509Certificate[];
+}
+
+export class ContextMaterial {
+  private readonly cert: SecretProvider | undefined;
+  private readonly validation: SecretProvider | undefined;
+  private cached: Current | undefined;
+
+  constructor(readonly config: CommonTlsConfig) {
+    this.cert = config.certificate ? secretManager.provider(config.certificate) : undefined;
+    this.validation = config.validation ? secretManager.provider(config.validation) : undefined;
+  }
+
+  /** Resolves when every secret has arrived. */
+  get ready(): Promise<void> {
+    return Promise.all([this.cert?.ready, this.validation?.ready]).then(() => undefined);
+  }
+
+  get validates(): boolean {
+    return this.validation !== undefined;
+  }
+
+  /** The current context and SAN matchers; undefined while an SDS secret is still missing. */
+  current(): Current | undefined {
+    const key = `${this.cert?.version ?? '-'}:${this.validation?.version ?? '-'}`;
+    if (this.cached?.key === key) return this.cached;
+    const cert = this.cert?.current as CertificateMaterial | undefined;
+    const val = this.validation?.current as ValidationMaterial | undefined;
+    if ((this.cert && !cert) || (this.validation && !val)) return undefined;
+    const c = this.config;
+    const ctx = createSecureContext({
+      cert: cert?.cert,
+      key: cert?.key,
+      ca: val?.ca,
+      minVersion: c.minVersion,
+      maxVersion: c.maxVersion,
+      ciphers: c.ciphers,
+      ecdhCurve: c.ecdhCurves,
+    });
+    this.cached = {
+      key,
+      ctx,
+      sans: [...(val?.sanMatchers ?? []), ...c.extraSanMatchers],
+      anchors: parseBundle(val?.ca),
+    };
+    return this.cached;
+  }
+}
