@@ -5,6 +5,7 @@
  */
 
 import { parseCidr } from '../http/internal-address';
+import { type DownstreamTlsConfig, parseDownstreamTransportSocket } from '../tls/tls-context';
 import { parseAddress, type SocketAddress } from './address';
 import type { Fields, Json } from './fields';
 import { type HcmConfig, parseHttpConnectionManager } from './http-connection-manager';
@@ -25,12 +26,16 @@ export interface FilterChainMatch {
   readonly sourcePrefixRanges: readonly CidrRange[];
   readonly sourcePorts: readonly number[];
   readonly sourceType: 'ANY' | 'SAME_IP_OR_LOOPBACK' | 'EXTERNAL';
+  /** `tls` or `raw_buffer` (from the TLS inspector), or '' for any. */
+  readonly transportProtocol: string;
 }
 
 export interface FilterChainConfig {
   readonly name: string;
   readonly match: FilterChainMatch;
   readonly filter: NetworkFilter;
+  /** The chain's TLS transport socket, or undefined for plaintext. */
+  readonly tls: DownstreamTlsConfig | undefined;
   /** Canonical JSON of the chain, to keep connections when an update leaves it unchanged. */
   readonly fingerprint: string;
 }
@@ -61,17 +66,26 @@ function cidrs(list: Fields[]): CidrRange[] {
 
 function parseMatch(f: Fields | undefined): FilterChainMatch {
   if (!f)
-    return { destinationPort: undefined, prefixRanges: [], sourcePrefixRanges: [], sourcePorts: [], sourceType: 'ANY' };
+    return {
+      destinationPort: undefined,
+      prefixRanges: [],
+      sourcePrefixRanges: [],
+      sourcePorts: [],
+      sourceType: 'ANY',
+      transportProtocol: '',
+    };
   const destinationPort = f.number('destination_port');
   const prefixRanges = cidrs(f.array('prefix_ranges'));
   const sourcePrefixRanges = cidrs([...f.array('source_prefix_ranges'), ...f.array('direct_source_prefix_ranges')]);
   const rawPorts = f.get('source_ports');
   const sourcePorts = Array.isArray(rawPorts) ? rawPorts.map(Number) : [];
   const sourceType = f.enumOf('source_type', ['ANY', 'SAME_IP_OR_LOOPBACK', 'EXTERNAL'] as const, 'ANY');
-  const tp = f.string('transport_protocol', '');
-  if (tp !== '' && tp !== 'raw_buffer') f.fail('transport_protocol', `"${tp}" needs TLS, which is not supported yet`);
+  const transportProtocol = f.string('transport_protocol', '') ?? '';
+  if (transportProtocol !== '' && transportProtocol !== 'raw_buffer' && transportProtocol !== 'tls') {
+    f.fail('transport_protocol', `"${transportProtocol}" is not supported (tls or raw_buffer)`);
+  }
   f.done(['server_names', 'application_protocols', 'address_suffix', 'suffix_len']);
-  return { destinationPort, prefixRanges, sourcePrefixRanges, sourcePorts, sourceType };
+  return { destinationPort, prefixRanges, sourcePrefixRanges, sourcePorts, sourceType, transportProtocol };
 }
 
 function parseNetworkFilters(list: Fields[], chain: Fields): NetworkFilter {
@@ -98,19 +112,11 @@ function parseFilterChain(f: Fields, index: number): FilterChainConfig {
   const match = parseMatch(f.object('filter_chain_match'));
   const filter = parseNetworkFilters(f.array('filters'), f);
   const ts = f.object('transport_socket');
-  if (ts) {
-    const tsName = ts.string('name', '');
-    const tc = ts.object('typed_config');
-    const tsType = tc ? String(tc.raw['@type'] ?? '') : '';
-    tc?.accept(...Object.keys(tc.raw));
-    ts.done();
-    if (tsName !== 'envoy.transport_sockets.raw_buffer' && !tsType.endsWith('.RawBuffer')) {
-      f.fail('transport_socket', `${tsName || tsType} is not supported yet (plaintext listeners only)`);
-    }
-  }
-  f.accept('transport_socket_connect_timeout', 'metadata');
+  const handshakeTimeoutMs = f.duration('transport_socket_connect_timeout', 10_000) ?? 10_000;
+  const tls = ts ? parseDownstreamTransportSocket(ts, handshakeTimeoutMs) : undefined;
+  f.accept('metadata');
   f.done(['on_demand_configuration']);
-  return { name, match, filter, fingerprint: JSON.stringify(f.raw) };
+  return { name, match, filter, tls, fingerprint: JSON.stringify(f.raw) };
 }
 
 export function parseListener(f: Fields): ListenerConfig {
@@ -125,10 +131,12 @@ export function parseListener(f: Fields): ListenerConfig {
   if (f.has('bind_to_port') && !f.bool('bind_to_port'))
     f.fail('bind_to_port', 'false is not supported (no original-destination handoff)');
   if (f.bool('use_original_dst')) f.fail('use_original_dst', 'is not supported (no iptables interception)');
-  // Listener filters: the TLS and HTTP inspectors only feed matching this proxy does not do yet.
+  // Listener filters: the TLS inspector is built in (transport_protocol matching peeks at the
+  // first byte whenever a chain asks); others only feed matching this proxy does not do.
   for (const lf of f.array('listener_filters')) {
+    const lfName = String(lf.raw.name ?? '');
     lf.accept(...Object.keys(lf.raw));
-    f.ctx.ignored.push(`${lf.path} (${String(lf.raw.name ?? '')})`);
+    if (lfName !== 'envoy.filters.listener.tls_inspector') f.ctx.ignored.push(`${lf.path} (${lfName})`);
   }
   f.accept(
     'traffic_direction',
