@@ -2,6 +2,8 @@
  * Envoy's `config.cluster.v3.Cluster`, parsed into what the cluster manager needs: discovery
  * type, load balancing, upstream protocol, limits, outlier detection and health checks.
  */
+
+import { parseUpstreamTransportSocket, type UpstreamTlsConfig } from '../tls/tls-context';
 import { type CircuitBreakerThresholds, DEFAULT_THRESHOLDS, parseCircuitBreakers } from './circuit-breakers';
 import { type ConfigSourceSpec, parseConfigSource } from './config-source';
 import { Fields, isObject, type Json } from './fields';
@@ -44,6 +46,8 @@ export interface ClusterConfig {
   readonly perConnectionBufferLimitBytes: number;
   readonly ignoreHealthOnHostRemoval: boolean;
   readonly closeConnectionsOnHostHealthFailure: boolean;
+  /** The `transport_socket` TLS context; undefined for plaintext upstreams. */
+  readonly tls: UpstreamTlsConfig | undefined;
   /** The source JSON (for /config_dump) and its canonical text (to tell an unchanged cluster). */
   readonly raw: Json;
   readonly fingerprint: string;
@@ -210,16 +214,7 @@ export function parseCluster(f: Fields, fingerprint: string): ClusterConfig {
     }
   }
   const ts = f.object('transport_socket');
-  if (ts) {
-    const tsName = ts.string('name', '');
-    const tc = ts.object('typed_config');
-    const tsType = tc ? String(tc.raw['@type'] ?? '') : '';
-    tc?.accept(...Object.keys(tc.raw));
-    ts.done();
-    if (tsName !== 'envoy.transport_sockets.raw_buffer' && !tsType.endsWith('.RawBuffer')) {
-      f.fail('transport_socket', `${tsName || tsType} is not supported yet (plaintext upstreams only)`);
-    }
-  }
+  const tls = ts ? parseUpstreamTransportSocket(ts) : undefined;
   const perConnectionBufferLimitBytes = f.number('per_connection_buffer_limit_bytes', 1024 * 1024);
   const ignoreHealthOnHostRemoval = f.bool('ignore_health_on_host_removal');
   const closeConnectionsOnHostHealthFailure = f.bool('close_connections_on_host_health_failure');
@@ -264,6 +259,7 @@ export function parseCluster(f: Fields, fingerprint: string): ClusterConfig {
     perConnectionBufferLimitBytes,
     ignoreHealthOnHostRemoval,
     closeConnectionsOnHostHealthFailure,
+    tls,
     raw: f.raw,
     fingerprint,
   };
