@@ -4,6 +4,7 @@
  * the supported subset and records what it ignores.
  */
 
+import { parseSecret, type SecretConfig } from '../tls/secret';
 import { parseAddress, type SocketAddress } from './address';
 import { type ClusterConfig, parseCluster } from './cluster';
 import { type ApiConfigSource, type ConfigSourceSpec, parseApiConfigSource, parseConfigSource } from './config-source';
@@ -16,6 +17,8 @@ export interface Bootstrap {
   readonly admin: { readonly address: SocketAddress; readonly accessLogPath: string | undefined } | undefined;
   readonly listeners: readonly ListenerConfig[];
   readonly clusters: readonly ClusterConfig[];
+  /** `static_resources.secrets`, referenced by name from TLS contexts without an sds_config. */
+  readonly secrets: readonly SecretConfig[];
   readonly lds: ConfigSourceSpec | undefined;
   readonly cds: ConfigSourceSpec | undefined;
   readonly ads: ApiConfigSource | undefined;
@@ -41,14 +44,12 @@ export function parseBootstrap(f: Fields, overrides: NodeOverrides = {}): Bootst
   }
   let listeners: ListenerConfig[] = [];
   let clusters: ClusterConfig[] = [];
+  let secrets: SecretConfig[] = [];
   const sr = f.object('static_resources');
   if (sr) {
     listeners = sr.array('listeners').map(parseListener);
     clusters = sr.array('clusters').map((c) => parseCluster(c, JSON.stringify(c.raw)));
-    for (const s of sr.array('secrets')) {
-      s.accept(...Object.keys(s.raw));
-      f.ctx.ignored.push(`${s.path} (secrets need TLS, not supported yet)`);
-    }
+    secrets = sr.array('secrets').map(parseSecret);
     sr.done();
   }
   const seen = new Set<string>();
@@ -79,5 +80,5 @@ export function parseBootstrap(f: Fields, overrides: NodeOverrides = {}): Bootst
   }
   const statsFlushIntervalMs = f.duration('stats_flush_interval', 5000);
   f.done(['lds_resources_locator', 'cds_resources_locator', 'hds_config']);
-  return { node, admin, listeners, clusters, lds, cds, ads, statsFlushIntervalMs, raw: f.raw };
+  return { node, admin, listeners, clusters, secrets, lds, cds, ads, statsFlushIntervalMs, raw: f.raw };
 }
