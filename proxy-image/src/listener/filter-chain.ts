@@ -1,8 +1,9 @@
 /**
  * A filter chain at run time: its config and the network filter that serves its connections
  * (an HTTP connection manager or a TCP proxy). Chain selection follows Envoy's order of
- * criteria, most specific match first: destination port, destination IP, source type,
- * source IP, source port. The transport socket seam (TLS, later mTLS) sits here.
+ * criteria, most specific match first: destination port, destination IP,
+ * transport protocol, source type, source IP, source port. A chain with a TLS transport socket
+ * runs the handshake (and the peer check) before its network filter sees the connection.
  */
 import type { ClusterManager } from '../cluster/cluster-manager';
 import type { CidrRange, FilterChainConfig } from '../config/listener';
@@ -11,6 +12,8 @@ import { AddressSet, DEFAULT_INTERNAL, parseCidr } from '../http/internal-addres
 import { TcpProxy } from '../network/tcp-proxy';
 import type { RouteConfigProvider, RouteConfigProviderManager } from '../router/route-config-provider';
 import type { StatsStore } from '../stats/store';
+import { ServerTlsContext } from '../tls/server-tls-context';
+import { SslStats } from '../tls/ssl-stats';
 import type { DownstreamConnection } from './downstream-connection';
 
 export interface ChainDeps {
@@ -22,12 +25,15 @@ export interface ChainDeps {
 export class FilterChain {
   readonly handler: HttpConnectionManager | TcpProxy;
   readonly rds: RouteConfigProvider | undefined;
+  readonly tls: ServerTlsContext | undefined;
+  private sslStats: SslStats | undefined;
   draining = false;
 
   constructor(
     readonly config: FilterChainConfig,
-    deps: ChainDeps,
+    private readonly deps: ChainDeps,
   ) {
+    this.tls = config.tls ? new ServerTlsContext(config.tls) : undefined;
     const f = config.filter;
     if (f.kind === 'hcm') {
       const routes = f.hcm.routes;
@@ -40,11 +46,21 @@ export class FilterChain {
 
   /** Resolves when the chain can serve (its RDS route config arrived or timed out). */
   get ready(): Promise<void> {
-    return this.rds ? this.rds.ready : Promise.resolve();
+    return Promise.all([this.rds?.ready, this.tls?.ready]).then(() => undefined);
   }
 
   handle(conn: DownstreamConnection): void {
-    this.handler.handle(conn);
+    if (!this.tls) {
+      this.handler.handle(conn);
+      return;
+    }
+    this.sslStats ??= new SslStats(this.deps.store, `listener.${conn.listenerStatPrefix}.`);
+    void this.tls.handshake(conn.socket, this.sslStats, `listener ${conn.listenerStatPrefix}`).then((done) => {
+      if (!done) return;
+      conn.socket = done.socket;
+      conn.peer = done.peer;
+      this.handler.handle(conn);
+    });
   }
 
   drain(soon = false): void {
@@ -87,6 +103,11 @@ export class FilterChainMatcher {
     }));
   }
 
+  /** Some chain matches on transport protocol, so connections are inspected first. */
+  get needsTransportProtocol(): boolean {
+    return this.entries.some((e) => e.chain.config.match.transportProtocol !== '');
+  }
+
   select(conn: DownstreamConnection): FilterChain | undefined {
     let candidates = this.entries;
     if (candidates.length === 1 && isWildcard(candidates[0].chain)) return candidates[0].chain;
@@ -108,6 +129,10 @@ export class FilterChainMatcher {
     narrow(
       (e) => e.dst !== undefined,
       (e) => longestMatch(e.chain.config.match.prefixRanges, e.dst, conn.localAddress),
+    );
+    narrow(
+      (e) => e.chain.config.match.transportProtocol !== '',
+      (e) => (e.chain.config.match.transportProtocol === conn.transportProtocol ? 0 : -1),
     );
     narrow(
       (e) => e.chain.config.match.sourceType !== 'ANY',
@@ -136,6 +161,7 @@ function isWildcard(c: FilterChain): boolean {
     m.prefixRanges.length === 0 &&
     m.sourcePrefixRanges.length === 0 &&
     m.sourcePorts.length === 0 &&
-    m.sourceType === 'ANY'
+    m.sourceType === 'ANY' &&
+    m.transportProtocol === ''
   );
 }
