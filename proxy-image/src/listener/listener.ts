@@ -12,6 +12,7 @@ import type { Counter, Gauge } from '../stats/metric';
 import type { StatsStore } from '../stats/store';
 import { DownstreamConnection } from './downstream-connection';
 import { type ChainDeps, FilterChain, FilterChainMatcher } from './filter-chain';
+import { inspectTransport } from './tls-inspector';
 
 export interface ListenerRuntime {
   readonly chains: readonly FilterChain[];
@@ -44,6 +45,7 @@ export class ActiveListener {
   private cxTotal: Counter | undefined;
   private cxActive: Gauge | undefined;
   private noChain: Counter | undefined;
+  private statPrefix = '';
 
   constructor(
     public config: ListenerConfig,
@@ -77,6 +79,7 @@ export class ActiveListener {
         this.boundPort = typeof a === 'object' && a ? a.port : port;
         this.accepting = true;
         const prefix = this.config.statPrefix || `${address}_${this.boundPort}`;
+        this.statPrefix = prefix;
         this.cxTotal = this.store.counter(`listener.${prefix}.downstream_cx_total`);
         this.cxActive = this.store.gauge(`listener.${prefix}.downstream_cx_active`);
         this.noChain = this.store.counter(`listener.${prefix}.no_filter_chain_match`);
@@ -89,6 +92,20 @@ export class ActiveListener {
   private onConnection(socket: import('node:net').Socket): void {
     socket.on('error', () => {});
     const conn = new DownstreamConnection(socket);
+    conn.listenerStatPrefix = this.statPrefix;
+    if (this.runtime.matcher.needsTransportProtocol) {
+      // Chains differ by transport protocol: peek at the first byte before choosing (tls_inspector).
+      inspectTransport(socket, (tp) => {
+        conn.transportProtocol = tp;
+        this.dispatch(conn);
+      });
+      return;
+    }
+    this.dispatch(conn);
+  }
+
+  private dispatch(conn: DownstreamConnection): void {
+    const socket = conn.socket;
     const chain = this.runtime.matcher.select(conn);
     this.cxTotal?.inc();
     if (!chain) {
@@ -96,6 +113,8 @@ export class ActiveListener {
       socket.destroy();
       return;
     }
+    // The inspector paused the socket; the chain's handler (or TLS) takes it over flowing.
+    if (conn.transportProtocol && !chain.config.tls) socket.resume();
     this.connections.add(conn);
     this.cxActive?.inc();
     socket.once('close', () => {
