@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { unmapIpv4 } from '../http/internal-address';
+import type { PeerIdentity } from '../tls/peer-verifier';
 
 let nextId = 0;
 
@@ -15,6 +16,12 @@ export class DownstreamConnection {
   readonly localPort: number;
   draining = false;
   activeStreams = 0;
+  /** `tls` or `raw_buffer`, when the listener's TLS inspector looked; '' otherwise. */
+  transportProtocol = '';
+  /** The verified TLS peer (after the chain's handshake); undefined on plaintext. */
+  peer: PeerIdentity | undefined;
+  /** The listener's stat prefix, for `listener.<prefix>.ssl.*`. */
+  listenerStatPrefix = '';
   /**
    * Set by the protocol handler: start a graceful close. `soon`: idle HTTP/1 connections close
    * now (shutdown) rather than after the connection manager's drain_timeout (config update).
@@ -22,7 +29,8 @@ export class DownstreamConnection {
   onDrain: ((soon: boolean) => void) | undefined;
   private soon = false;
 
-  constructor(readonly socket: Socket) {
+  /** The connection's byte stream: the TCP socket, or the TLS socket over it after a handshake. */
+  constructor(public socket: Socket) {
     this.remoteAddress = unmapIpv4(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.localAddress = unmapIpv4(socket.localAddress ?? '');
