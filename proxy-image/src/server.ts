@@ -15,6 +15,7 @@ import { ListenerManager } from './listener/listener-manager';
 import { log } from './log';
 import { RouteConfigProviderManager } from './router/route-config-provider';
 import { StatsStore } from './stats/store';
+import { secretManager } from './tls/secret-manager';
 import { closeTracerSockets } from './tracing/xray-tracer';
 import { VERSION } from './version';
 import { SubscriptionFactory } from './xds/subscription-factory';
@@ -92,6 +93,7 @@ export class Server implements AdminControl {
     this.current = 'INITIALIZING';
     const factory = new SubscriptionFactory(b.node, this.store, b.ads);
     this.factory = factory;
+    secretManager.configure(this.store, factory, b.secrets);
     const cm = new ClusterManager(this.store, factory);
     this.cm = cm;
     factory.clusterTarget = (name) => {
@@ -151,6 +153,7 @@ export class Server implements AdminControl {
     this.rds?.shutdown();
     this.cm?.shutdown();
     this.factory?.stop();
+    secretManager.stop();
     this.store.stopFlushing();
     await closeAllSinks();
     closeTracerSockets();
