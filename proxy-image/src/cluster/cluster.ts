@@ -9,6 +9,8 @@ import type { EndpointConfig, LoadAssignment } from '../config/load-assignment';
 import { createLoadBalancer, type LbContext, type LoadBalancer } from '../lb/load-balancer';
 import { log } from '../log';
 import type { StatsStore } from '../stats/store';
+import { ClientTlsContext } from '../tls/client-tls-context';
+import { SslStats } from '../tls/ssl-stats';
 import type { ConnPool } from '../upstream/conn-pool';
 import { Http1ConnPool } from '../upstream/http1-conn-pool';
 import { Http2ConnPool } from '../upstream/http2-conn-pool';
@@ -195,11 +197,25 @@ export class Cluster {
         idleTimeoutMs: this.config.idleTimeoutMs,
         maxRequestsPerConnection: this.config.maxRequestsPerConnection,
         http2: this.config.http2,
+        tls: this.tlsContext(),
       };
       p = protocol === 'http2' ? new Http2ConnPool(ctx) : new Http1ConnPool(ctx);
       host.pools.set(protocol, p);
     }
     return p;
+  }
+
+  private tls: ClientTlsContext | undefined;
+
+  /** The cluster's TLS context, built on first use (its secrets may still be arriving). */
+  private tlsContext(): ClientTlsContext | undefined {
+    if (!this.config.tls) return undefined;
+    this.tls ??= new ClientTlsContext(
+      this.config.tls,
+      new SslStats(this.store, `cluster.${this.name}.`),
+      `cluster ${this.name}`,
+    );
+    return this.tls;
   }
 
   /** Whether a request may still use this cluster object (false once replaced and drained). */
