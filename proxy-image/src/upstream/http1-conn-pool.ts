@@ -185,7 +185,9 @@ export class Http1ConnPool implements ConnPool {
     const { stats, resources, host } = this.ctx;
     const client = new Client(this.origin, {
       pipelining: 1,
-      connect: { timeout: this.ctx.connectTimeoutMs },
+      connect: this.ctx.tls
+        ? this.ctx.tls.undiciConnector(this.ctx.host.address, this.ctx.host.port, this.ctx.connectTimeoutMs)
+        : { timeout: this.ctx.connectTimeoutMs },
       headersTimeout: 0,
       bodyTimeout: 0,
       keepAliveTimeout: this.ctx.idleTimeoutMs,
