@@ -221,7 +221,10 @@ export class Http2ConnPool implements ConnPool {
 
   private connect(): void {
     const { host, stats, resources } = this.ctx;
-    const session = http2.connect(`http://${host.key}`, {
+    const tls = this.ctx.tls;
+    const session = http2.connect(tls ? `https://${host.key}` : `http://${host.key}`, {
+      // TLS: the socket is opened and its peer checked by the cluster's transport socket.
+      createConnection: tls ? () => tls.connect(host.address, host.port, 'http2', () => {}) as never : undefined,
       settings: {
         enablePush: false,
         initialWindowSize: Math.min(this.ctx.http2.initialStreamWindowSize, 2 ** 31 - 1),
