@@ -3,6 +3,7 @@ import type { ClusterStats } from '../cluster/cluster-stats';
 import type { Host } from '../cluster/host';
 import type { ResourceManager } from '../cluster/resource-manager';
 import type { Http2Options } from '../config/cluster';
+import type { ClientTlsContext } from '../tls/client-tls-context';
 
 export interface PoolContext {
   readonly host: Host;
@@ -12,6 +13,8 @@ export interface PoolContext {
   readonly idleTimeoutMs: number;
   readonly maxRequestsPerConnection: number;
   readonly http2: Http2Options;
+  /** The cluster's TLS transport socket; undefined for plaintext. */
+  readonly tls?: ClientTlsContext;
 }
 
 /** Header map from a raw `[name, value, name, value…]` list (undici's response headers). */
