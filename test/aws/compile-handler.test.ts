@@ -22,7 +22,11 @@ import { SHOP, SHOP_PROXIES } from './mesh-fixtures';
 const BUCKET = 'trellisshop-meshsnapshots-1a2b3c4d5e6f';
 const NAMESPACE = 'shop.local';
 
-/** SHOP as the `Mesh` construct deploys it: each version discovered by its ECS task family. */
+/**
+ * SHOP with a discovery a mesh file may declare: one Cloud Map service per service, its versions
+ * told apart by ECS's task family attribute. (The `Mesh` construct's default, one Cloud Map
+ * service per version, runs in construct-deployment.test.ts.)
+ */
 function deployed(spec: MeshSpec = SHOP): MeshSpec {
   spec = structuredClone(spec);
   const services = Object.fromEntries(
