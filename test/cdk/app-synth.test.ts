@@ -65,7 +65,13 @@ test('the controller is bundled by esbuild with Envoy’s .proto files, and the 
     .filter((dir) => existsSync(join(dir, 'index.mjs')));
   expect(bundles).toHaveLength(1);
   const dir = bundles[0];
-  expect(readdirSync(join(dir, 'proto')).sort()).toEqual(['envoy-api', 'google', 'googleapis', 'protoc-gen-validate', 'xds']);
+  expect(readdirSync(join(dir, 'proto')).sort()).toEqual([
+    'envoy-api',
+    'google',
+    'googleapis',
+    'protoc-gen-validate',
+    'xds',
+  ]);
   expect(existsSync(join(dir, 'proto', 'google', 'protobuf', 'descriptor.proto'))).toBe(true);
   // The AWS SDK is the Lambda runtime's: lend it the repository's for this check.
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(dir, 'node_modules'));
@@ -75,7 +81,11 @@ test('the controller is bundled by esbuild with Envoy’s .proto files, and the 
     { cwd: dir, env: { PATH: process.env.PATH, TRELLIS_ENVOY_PROTO_DIR: join(dir, 'proto') } },
   );
   const { code } = await load.exited;
-  expect({ code, out: load.stdout().trim(), err: code ? load.stderr() : '' }).toEqual({ code: 0, out: 'function', err: '' });
+  expect({ code, out: load.stdout().trim(), err: code ? load.stderr() : '' }).toEqual({
+    code: 0,
+    out: 'function',
+    err: '',
+  });
 });
 
 test('the proxy image is an asset built from proxy-image/', () => {
