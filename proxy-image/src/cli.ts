@@ -7,6 +7,7 @@
 import { ConfigLoadError, type LoadedBootstrap, loadBootstrap } from './config/load';
 import { isLogLevel, type LogLevel, log } from './log';
 import { Server } from './server';
+import { EmfSink } from './stats/emf-sink';
 import { VERSION_STRING } from './version';
 
 /** Envoy's default drain time is 600 s, far beyond ECS's 30 s stopTimeout; this proxy uses 20 s. */
@@ -22,6 +23,9 @@ interface Options {
   serviceNode?: string;
   serviceCluster?: string;
   serviceZone?: string;
+  /** CloudWatch EMF lines on stdout every this many seconds (0: off). */
+  emfIntervalS: number;
+  emfNamespace: string;
 }
 
 const USAGE = `usage: trellis proxy --config <envoy-bootstrap.yaml|json> [options]
@@ -36,6 +40,9 @@ options (Envoy's names):
       --service-cluster <name>         node.cluster override
       --service-zone <zone>            node.locality.zone override
       --mode serve|validate            validate: check the config and exit
+      --emf-interval-s <seconds>       CloudWatch EMF metrics on stdout at this interval
+                                       (default: TRELLIS_EMF_INTERVAL_S, else off)
+      --emf-namespace <namespace>      EMF namespace (default: TRELLIS_EMF_NAMESPACE, else Trellis/Proxy)
       --version                        print the version
 `;
 
@@ -60,8 +67,20 @@ const IGNORED_FLAGS = new Set([
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): Options | 'help' | 'version' {
-  const o: Options = { drainTimeS: DEFAULT_DRAIN_TIME_S, logLevel: 'info', mode: 'serve' };
+function seconds(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} must be a number of seconds`);
+  return n;
+}
+
+function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Options | 'help' | 'version' {
+  const o: Options = {
+    drainTimeS: DEFAULT_DRAIN_TIME_S,
+    logLevel: 'info',
+    mode: 'serve',
+    emfIntervalS: env.TRELLIS_EMF_INTERVAL_S ? seconds('TRELLIS_EMF_INTERVAL_S', env.TRELLIS_EMF_INTERVAL_S) : 0,
+    emfNamespace: env.TRELLIS_EMF_NAMESPACE || 'Trellis/Proxy',
+  };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value: string | undefined;
@@ -120,6 +139,12 @@ function parseArgs(argv: string[]): Options | 'help' | 'version' {
         break;
       case '--service-zone':
         o.serviceZone = next();
+        break;
+      case '--emf-interval-s':
+        o.emfIntervalS = seconds(arg, next());
+        break;
+      case '--emf-namespace':
+        o.emfNamespace = next();
         break;
       default:
         if (IGNORED_WITH_VALUE.has(arg)) next();
@@ -187,6 +212,15 @@ export async function proxy(argv: string[]): Promise<number> {
       service_zone: opts.serviceZone ?? '',
     },
   });
+  const emf =
+    opts.emfIntervalS > 0
+      ? new EmfSink(server.store, {
+          intervalMs: opts.emfIntervalS * 1000,
+          namespace: opts.emfNamespace,
+          service: loaded.bootstrap.node.cluster,
+        })
+      : undefined;
+  emf?.start();
   const onSignal = (sig: string) => void server.shutdown(sig);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -200,6 +234,7 @@ export async function proxy(argv: string[]): Promise<number> {
     return 1;
   }
   await server.stopped;
+  emf?.stop();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   // Keep-alive sockets or timers from libraries may linger; they must not keep a stopped proxy up.

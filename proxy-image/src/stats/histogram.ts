@@ -69,6 +69,8 @@ export class Histogram {
   private readonly cumulative = new Bins();
   private current = new Bins();
   private lastInterval: Bins | undefined;
+  /** What was recorded since a stats sink last took it (only when a sink asked for it). */
+  private sinkInterval: Bins | undefined;
   /** Counts per DEFAULT_BUCKETS bound (not cumulative); the last slot is +Inf. */
   readonly buckets = new Float64Array(DEFAULT_BUCKETS.length + 1);
 
@@ -77,6 +79,7 @@ export class Histogram {
   record(ms: number): void {
     this.cumulative.record(ms);
     this.current.record(ms);
+    this.sinkInterval?.record(ms);
     let b = 0;
     while (b < DEFAULT_BUCKETS.length && ms > DEFAULT_BUCKETS[b]) b++;
     this.buckets[b]++;
@@ -98,6 +101,19 @@ export class Histogram {
 
   quantile(q: number): number {
     return this.cumulative.quantile(q);
+  }
+
+  /** Starts keeping a separate interval for a stats sink, which its own timer takes. */
+  trackSinkInterval(): void {
+    this.sinkInterval ??= new Bins();
+  }
+
+  /** Count and quantiles since the last call, then starts a new sink interval. */
+  takeSinkInterval(quantiles: readonly number[]): { count: number; values: number[] } {
+    const bins = this.sinkInterval;
+    if (!bins) return { count: 0, values: quantiles.map(() => Number.NaN) };
+    this.sinkInterval = new Bins();
+    return { count: bins.count, values: quantiles.map((q) => bins.quantile(q)) };
   }
 
   /** Quantile of the last closed interval: NaN before the first flush or when it was empty. */

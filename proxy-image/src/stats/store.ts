@@ -12,6 +12,7 @@ export class StatsStore {
   private readonly gauges = new Map<string, Gauge>();
   private readonly histograms = new Map<string, Histogram>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private sinkIntervals = false;
 
   counter(name: string): Counter {
     let c = this.counters.get(name);
@@ -34,8 +35,18 @@ export class StatsStore {
 
   histogram(name: string): Histogram {
     let h = this.histograms.get(name);
-    if (!h) this.histograms.set(name, (h = new Histogram(name)));
+    if (!h) {
+      h = new Histogram(name);
+      if (this.sinkIntervals) h.trackSinkInterval();
+      this.histograms.set(name, h);
+    }
     return h;
+  }
+
+  /** Every histogram, now and later, keeps an interval for a stats sink (EMF). */
+  trackSinkIntervals(): void {
+    this.sinkIntervals = true;
+    for (const h of this.histograms.values()) h.trackSinkInterval();
   }
 
   /** Stats under `prefix` (a removed cluster's computed gauges would otherwise pin it in memory). */
