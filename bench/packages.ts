@@ -5,12 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 
-const TOOLS: Record<string, string> = {
+const TOOLS = {
   nginx: 'nginx-light',
   haproxy: 'haproxy',
   wrk: 'wrk',
   h2load: 'nghttp2-client',
-};
+} as const;
 
 function onPath(cmd: string): boolean {
   try {
@@ -22,8 +22,12 @@ function onPath(cmd: string): boolean {
 }
 
 /** The absolute path of each tool, installing the missing ones first. */
-export function ensureTools(): Record<keyof typeof TOOLS, string> {
-  const missing = Object.keys(TOOLS).filter((cmd) => !onPath(cmd) && !onPath(`/usr/sbin/${cmd}`));
+export type Tools = Record<keyof typeof TOOLS, string>;
+
+export function ensureTools(): Tools {
+  const missing = (Object.keys(TOOLS) as Array<keyof typeof TOOLS>).filter(
+    (cmd) => !onPath(cmd) && !onPath(`/usr/sbin/${cmd}`),
+  );
   if (missing.length) {
     const pkgs = missing.map((c) => TOOLS[c]);
     const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
@@ -47,5 +51,5 @@ export function ensureTools(): Record<keyof typeof TOOLS, string> {
       encoding: 'utf8',
     }).trim();
   }
-  return out as Record<keyof typeof TOOLS, string>;
+  return out as Tools;
 }

@@ -1,28 +1,45 @@
 /**
- * The Trellis proxy as a sidecar runs it: the esbuild bundle of proxy-image/src, started from a
- * stock Envoy bootstrap with one HTTP listener (codec AUTO: HTTP/1.1 or h2c) routing every
- * path to one static cluster. `nodeOptions` lets the profiler add --cpu-prof / --heap-prof.
+ * The Trellis proxy as a sidecar runs it: the esbuild bundle of proxy-image/src (built as the
+ * test suite builds it), started from a stock Envoy bootstrap with one HTTP listener (codec
+ * AUTO: HTTP/1.1 or h2c) routing every path to one static cluster. `nodeArgs` lets the
+ * profiler add --cpu-prof / --heap-prof (V8 refuses them in NODE_OPTIONS).
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnChild } from '../../test/support/child-process';
 import { httpBootstrap } from '../../test/support/envoy-config';
-import { startProxy } from '../../test/support/proxy';
+import { httpRequest } from '../../test/support/http-client';
+import { bundleEnv, proxyBundle } from '../../test/support/proxy-bundle';
+import { GiveUp, waitFor } from '../../test/support/wait';
 import type { StartOptions, TargetKind } from './target';
 
-export function trellisTarget(nodeOptions = ''): TargetKind {
+export function trellisTarget(nodeArgs: readonly string[] = []): TargetKind {
   return {
     name: 'Trellis',
     h2: true,
     async start(o: StartOptions) {
       mkdirSync(o.dir, { recursive: true });
-      const config = httpBootstrap({ clusters: { backend: [o.upstream.port] } });
-      const proxy = await startProxy({
-        config,
-        dir: o.dir,
-        args: ['--log-level', 'warning', '--drain-time-s', '1'],
-        env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
+      const configPath = join(o.dir, 'envoy.json');
+      writeFileSync(configPath, JSON.stringify(httpBootstrap({ clusters: { backend: [o.upstream.port] } })));
+      const adminPath = join(o.dir, 'admin-address');
+      const args = [...nodeArgs, proxyBundle(), '--config', configPath, '--admin-address-path', adminPath];
+      const child = spawnChild(process.execPath, [...args, '--log-level', 'warning', '--drain-time-s', '1'], {
+        cwd: o.dir,
+        env: bundleEnv(),
       });
-      const port = await proxy.listenerPort();
-      return { origin: `http://127.0.0.1:${port}`, port, pids: [proxy.child.pid], stop: () => proxy.stop() };
+      const admin = await waitFor('the Trellis admin address', () => {
+        if (child.proc.exitCode !== null)
+          throw new GiveUp(`proxy exited with ${child.proc.exitCode}:\n${child.stderr()}`);
+        try {
+          return readFileSync(adminPath, 'utf8').trim() || undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      await waitFor('Trellis /ready', async () => (await httpRequest(`http://${admin}/ready`)).status === 200);
+      const listeners = JSON.parse((await httpRequest(`http://${admin}/listeners?format=json`)).body);
+      const port = listeners.listener_statuses[0].local_address.socket_address.port_value as number;
+      return { origin: `http://127.0.0.1:${port}`, port, pids: [child.pid], stop: () => child.stop(10_000) };
     },
   };
 }
