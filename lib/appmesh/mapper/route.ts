@@ -151,16 +151,44 @@ function retrySpec(p: NonNullable<GrpcRoute['retryPolicy']>): RetryPolicySpec {
   return out;
 }
 
+const KIND_PROTOCOL: Record<string, string> = {
+  httpRoute: 'http',
+  http2Route: 'http2',
+  grpcRoute: 'grpc',
+  tcpRoute: 'tcp',
+};
+
+/** App Mesh refused a route whose kind is not its listener's protocol; Trellis takes the protocol from the listener, so say so here. */
+function checkListener(
+  kind: string,
+  spec: RouteSpec,
+  listeners: readonly { port: number; protocol: string }[],
+  r: Resource<'route'>,
+  ctx: MapContext,
+): boolean {
+  const port = (spec[kind as RouteKind] as { match?: { port?: number } }).match?.port;
+  const listener =
+    port !== undefined ? listeners.find((l) => l.port === port) : listeners.length === 1 ? listeners[0] : undefined;
+  if (!listener || listener.protocol === KIND_PROTOCOL[kind]) return true;
+  ctx.report.error(
+    r.source,
+    ['spec', kind],
+    `a ${kind} cannot serve the virtual router's ${listener.protocol} listener on port ${listener.port}; use ${listener.protocol === 'http' ? 'httpRoute' : `${listener.protocol}Route`}`,
+  );
+  return false;
+}
+
 export function routeSpecOut(
   r: Resource<'route'>,
   name: string,
   service: string,
+  listeners: readonly { port: number; protocol: string }[],
   at: readonly PathSegment[],
   ctx: MapContext,
 ): RouteSpecOut | undefined {
   const spec = r.spec as RouteSpec;
   const kind = routeKind(spec, r, ctx);
-  if (!kind) return undefined;
+  if (!kind || !checkListener(kind, spec, listeners, r, ctx)) return undefined;
   ctx.trace.set(at, r.source, ['spec', kind]);
   ctx.trace.set([...at, 'name'], r.source, ['routeName']);
   const body = spec[kind as RouteKind] as HttpRoute & GrpcRoute & TcpRoute;

@@ -27,6 +27,10 @@ function versionsOf(service: string, ctx: MapContext): Record<string, VersionSpe
 }
 
 function routerRoutes(router: Resource<'virtualRouter'>, service: string, ctx: MapContext): RouteSpecOut[] | undefined {
+  const listeners = ((router.spec as VirtualRouterSpec).listeners ?? []).map((l) => ({
+    port: l.portMapping?.port ?? 0,
+    protocol: l.portMapping?.protocol ?? 'http',
+  }));
   const routes = ctx.inventory.routes.filter((r) => r.parent === router.name);
   if (routes.length === 0) {
     ctx.report.error(
@@ -58,7 +62,7 @@ function routerRoutes(router: Resource<'virtualRouter'>, service: string, ctx: M
   const out: RouteSpecOut[] = [];
   for (const r of ordered) {
     const name = names.claim(r.name);
-    const route = routeSpecOut(r, name, service, ['services', service, 'routes', out.length], ctx);
+    const route = routeSpecOut(r, name, service, listeners, ['services', service, 'routes', out.length], ctx);
     if (route) out.push(route);
   }
   return out;
