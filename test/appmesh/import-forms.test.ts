@@ -3,8 +3,10 @@
  * imported mesh validates, compiles to Envoy resources a proxy accepts, is the same mesh
  * whatever the form, and keeps App Mesh's routing semantics field by field.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { compile } from '../../lib/compiler/compile';
 import { validateSnapshot } from '../../lib/compiler/validate-snapshot';
 import type { MeshSpec } from '../../lib/model/mesh';
@@ -15,6 +17,9 @@ import { type ImportRun, trellisImport } from './support/import-cli';
 import { MESH, SHOP } from './support/shop-mesh';
 
 type Json = Record<string, any>;
+
+const ROOT = join(__dirname, '..', '..');
+const run = promisify(execFile);
 
 let dir: string;
 const runs: Record<string, ImportRun> = {};
@@ -68,6 +73,16 @@ describe.each(FORMS)('%s', (form) => {
       'ratings.shop.local/ratings',
       'reviews.shop.local/reviews-v1',
     ]);
+  });
+
+  it('is accepted by trellis validate as printed', async () => {
+    const out = join(dir, `${form}.mesh.yaml`);
+    writeFileSync(out, runs[form].stdout);
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'bin', 'trellis.js'), 'validate', out], {
+      cwd: ROOT,
+    });
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/valid \(6 services, 6 versions, 1 gateways\)/);
   });
 
   it('is the same mesh as the describe-* form', () => {
