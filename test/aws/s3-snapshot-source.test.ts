@@ -5,12 +5,13 @@
  * publication, keeps serving when S3 goes away, and reports its snapshot's age.
  */
 import type { AddressInfo } from 'node:net';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { s3Bootstrap } from '../../lib/aws/proxy-bootstrap';
 import { compile } from '../../lib/compiler/compile';
 import type { EndpointSet } from '../../lib/compiler/endpoints';
 import { validateMesh } from '../../lib/model/validate';
+import { pointerKey } from '../../lib/snapshot-store/keys';
 import { S3SnapshotStore } from '../../lib/snapshot-store/s3-snapshot-store';
 import { parseS3Uri } from '../../proxy-image/src/aws/s3-location';
 import { httpRequest } from '../support/http-client';
@@ -135,6 +136,7 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
     // WHEN the controller publishes a new version (green)
     const second = await publishIngress(green.port);
     expect(second).not.toBe(first);
+    const secondPointer = (await store.readPointer('ingress'))!.pointer;
 
     // THEN the proxy picks it up; unchanged polls are conditional GETs answered 304
     await waitFor('the proxy to route to green', async () => (await upstreamOf(p)) === 'green', 20_000);
@@ -154,11 +156,28 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
     const expectedAge = (Date.now() - Date.UTC(2026, 9, 1, 12, 0, 2)) / 1000;
     const age = await p.stat('trellis.s3_snapshot.age_seconds');
     expect(Math.abs(age - expectedAge)).toBeLessThan(60);
+    await waitFor(
+      'the time since S3 last answered to grow',
+      async () => (await p.stat('trellis.s3_snapshot.sync_age_seconds')) >= 1,
+    );
 
     // WHEN S3 comes back (same port) with a newer publication, THEN the proxy converges
     address = await startS3(address.port);
     await publishIngress(blue.port);
     await waitFor('the proxy to route to blue again', async () => (await upstreamOf(p)) === 'blue', 45_000);
     expect(await p.stat('control_plane.connected_state')).toBe(1);
+
+    // WHEN an older pointer reappears (a restored object version), THEN it is ignored
+    const putPointer = (body: string) =>
+      client.send(new PutObjectCommand({ Bucket: BUCKET, Key: pointerKey('ingress'), Body: body }));
+    await putPointer(JSON.stringify(secondPointer));
+    await waitFor('the older pointer to be seen', async () => (await p.stat('trellis.s3_snapshot.stale')) > 0);
+    expect(await upstreamOf(p)).toBe('blue');
+
+    // WHEN the pointer is not a pointer, THEN it is rejected and the last good config keeps serving
+    await putPointer('{"proxy":"ingress","version":""}');
+    await waitFor('the bad pointer to be rejected', async () => (await p.stat('trellis.s3_snapshot.rejected')) > 0);
+    expect(await upstreamOf(p)).toBe('blue');
+    expect(await p.stat('trellis.s3_snapshot.updated')).toBe(3);
   });
 });

@@ -6,7 +6,8 @@
  * watches in the order xDS clients warm (CDS, EDS, LDS, RDS). When S3 cannot be reached the
  * watches keep their last good config and polling backs off with jitter; pointers never go
  * back (`sequence` only grows). `trellis.s3_snapshot.age_seconds` reports how old the applied
- * snapshot is, so a stale proxy shows up in its stats and in the admin API.
+ * snapshot is and `sync_age_seconds` how long since S3 last answered, so a proxy cut off from its
+ * config shows up in its stats.
  */
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { RESOURCE_TYPE_URLS } from '../../../lib/envoy/type-urls';
@@ -65,6 +66,7 @@ export class S3SnapshotSource {
   private applied: Applied | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private lastSync: number | undefined;
   private started = false;
   private stopped = false;
 
@@ -82,6 +84,10 @@ export class S3SnapshotSource {
     this.pointerKey = `${l.root}${pointerKey(o.proxy)}`;
     o.store.computedGauge(`${STATS}age_seconds`, () => this.ageSeconds());
     o.store.computedGauge(`${STATS}sequence`, () => this.applied?.pointer.sequence ?? 0);
+    // How long the proxy has not heard from S3: grows while S3 or its credentials fail.
+    o.store.computedGauge(`${STATS}sync_age_seconds`, () =>
+      this.lastSync === undefined ? 0 : Math.floor((Date.now() - this.lastSync) / 1000),
+    );
   }
 
   /** Seconds since the applied snapshot was published; 0 before the first one. */
@@ -137,6 +143,7 @@ export class S3SnapshotSource {
       const changed = await this.fetch();
       if (this.failures > 0) log.info(`s3://${location.bucket}/${this.pointerKey}: reachable again`);
       this.failures = 0;
+      this.lastSync = Date.now();
       store.gauge('control_plane.connected_state').set(1);
       if (changed) this.deliverAll();
       this.schedule(this.o.pollIntervalMs);
@@ -185,8 +192,14 @@ export class S3SnapshotSource {
       return false;
     }
     const current = this.applied?.pointer;
-    if (current && (pointer.sequence < current.sequence || pointer.version === current.version)) {
-      // An older publication (a stale replica, a restore) never replaces a newer one.
+    if (current && pointer.sequence < current.sequence) {
+      // An older publication (a restored object, a slower writer) never replaces a newer one.
+      this.etag = etag;
+      store.counter(`${STATS}stale`).inc();
+      log.warn(`${where}: publication ${pointer.sequence} is older than the applied ${current.sequence}; ignored`);
+      return false;
+    }
+    if (current && pointer.version === current.version) {
       this.etag = etag;
       return false;
     }
