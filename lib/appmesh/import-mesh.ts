@@ -36,6 +36,7 @@ export interface ImportResult {
 export async function importAppMesh(files: readonly string[], opts: ImportOptions = {}): Promise<ImportResult> {
   const report = new ImportReport();
   const docs: Document[] = [];
+  const declared = new Set<string>();
   for (const file of files) {
     const parsed = await readSourceFile(file);
     if ('error' in parsed) {
@@ -43,11 +44,19 @@ export async function importAppMesh(files: readonly string[], opts: ImportOption
       continue;
     }
     report.setLocator(file, parsed.locate);
+    if (isTemplate(parsed.value) && parsed.value.Parameters && typeof parsed.value.Parameters === 'object') {
+      for (const name of Object.keys(parsed.value.Parameters)) declared.add(name);
+    }
     docs.push(
       ...(isTemplate(parsed.value)
         ? readTemplate(parsed.value, file, opts.parameters ?? {}, report)
         : readApiJson(parsed.value, file, report)),
     );
+  }
+  // A misspelt --parameter would otherwise do nothing, silently.
+  for (const name of Object.keys(opts.parameters ?? {})) {
+    if (!declared.has(name))
+      report.add('ignored', '--parameter', name, 'no template in the input declares this parameter');
   }
   if (report.hasErrors) return { report };
   const inventory = buildInventory(docs, { mesh: opts.mesh }, report);
