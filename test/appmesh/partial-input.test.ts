@@ -158,6 +158,8 @@ describe('CloudFormation with references the template alone cannot resolve', () 
       'Env=dev',
       '--parameter',
       'Port=7000',
+      '--parameter',
+      'Prot=1',
       '--mesh',
       'shared',
       stack,
@@ -165,10 +167,11 @@ describe('CloudFormation with references the template alone cannot resolve', () 
     expect(r.code).toBe(0);
     expect(r.mesh!.name).toBe('shared');
     const orders = (r.mesh!.services as Record<string, any>)['orders-dev'].versions['orders-dev'];
-    expect(orders.listeners).toEqual([{ port: 7000, protocol: 'http', timeout: { perRequest: '60s' } }]);
+    expect(orders.listeners).toEqual([{ port: 7000, protocol: 'http', timeout: { perRequest: '1m' } }]);
     expect(r.lines).toContain(
       `${stack}:12:7: Resources.Orders.Properties.MeshName: inferred: mesh \${Import:shared-mesh-name} is taken to be 'shared' (--mesh)`,
     );
     expect(r.lines.some((l) => l.includes('Parameters.Port'))).toBe(false);
+    expect(r.lines).toContain('--parameter: Prot: ignored: no template in the input declares this parameter');
   });
 });
