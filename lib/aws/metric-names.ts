@@ -18,3 +18,18 @@ export const METRIC = {
   /** Seconds since the proxy's current snapshot was published. Dimensions: Mesh, Proxy. */
   snapshotAge: 'SnapshotAge',
 } as const;
+
+/**
+ * The proxies' request metrics (EMF on stdout, turned into metrics by CloudWatch Logs), named as
+ * ECS Service Connect names them. Dimensions: DiscoveryName (the caller's service),
+ * TargetDiscoveryName (the Envoy cluster called). One namespace per mesh keeps meshes apart.
+ */
+export function proxyMetricsNamespace(mesh: string): string {
+  return `Trellis/Proxy/${mesh}`;
+}
+
+export const PROXY_METRIC = {
+  requests: 'RequestCount',
+  target5xx: 'HTTPCode_Target_5XX_Count',
+  responseTimeP99: 'TargetResponseTime_p99',
+} as const;

@@ -7,7 +7,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE } from '../aws/metric-names';
+import { METRIC, METRICS_NAMESPACE, PROXY_METRIC, proxyMetricsNamespace } from '../aws/metric-names';
 
 export interface MeshDashboardProps {
   readonly meshName: string;
@@ -40,6 +40,15 @@ export class MeshDashboard extends Construct {
       new cloudwatch.MathExpression({
         expression: `SEARCH('{${METRICS_NAMESPACE},Mesh,${dimension}} MetricName="${name}" Mesh="${mesh}"', '${statistic}', 60)`,
         label,
+        period: Duration.minutes(1),
+        usingMetrics: {},
+      });
+
+    const proxies = proxyMetricsNamespace(mesh);
+    const requests = (name: string, statistic: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${proxies},DiscoveryName,TargetDiscoveryName} MetricName="${name}"', '${statistic}', 60)`,
+        label: '',
         period: Duration.minutes(1),
         usingMetrics: {},
       });
@@ -90,6 +99,23 @@ export class MeshDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Endpoints per service',
         left: [search(METRIC.endpoints, 'Service', 'Maximum', '')],
+        width: 8,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Requests (caller → cluster)',
+        left: [requests(PROXY_METRIC.requests, 'Sum')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Upstream 5xx (caller → cluster)',
+        left: [requests(PROXY_METRIC.target5xx, 'Sum')],
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Response time p99 (ms)',
+        left: [requests(PROXY_METRIC.responseTimeP99, 'Maximum')],
         width: 8,
       }),
     );

@@ -12,6 +12,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
+import { proxyMetricsNamespace } from '../aws/metric-names';
 import { s3Bootstrap } from '../aws/proxy-bootstrap';
 import { DEFAULT_EGRESS_PORT } from '../compiler/placement';
 import { acknowledgeAwsSolutions, bucketObjectsFinding } from './acknowledge';
@@ -54,6 +55,12 @@ export interface MeshProxyProps {
   readonly pollInterval?: Duration;
   /** trace, debug, info, warning, error, critical or off. @default 'info' */
   readonly logLevel?: string;
+  /**
+   * How often the proxy writes its request metrics (EMF on stdout, in the `Trellis/Proxy/<mesh>`
+   * namespace; nothing is written for an interval without requests). `Duration.seconds(0)` turns
+   * them off. @default Duration.minutes(1)
+   */
+  readonly metricsInterval?: Duration;
 }
 
 export class MeshProxy extends Construct {
@@ -80,6 +87,7 @@ export class MeshProxy extends Construct {
       throw new Error(`pollInterval must be at least one second, got ${poll.toHumanString()}`);
     }
     const xray = props.xray ?? true;
+    const metricsSeconds = (props.metricsInterval ?? Duration.minutes(1)).toSeconds();
     const stack = Stack.of(this);
     const bootstrap = s3Bootstrap({
       proxy: proxy.proxyName,
@@ -108,6 +116,12 @@ export class MeshProxy extends Construct {
       environment: {
         TRELLIS_CONFIG_YAML: stack.toJsonString(bootstrap),
         ENVOY_LOG_LEVEL: props.logLevel ?? 'info',
+        ...(metricsSeconds > 0
+          ? {
+              TRELLIS_EMF_INTERVAL_S: String(metricsSeconds),
+              TRELLIS_EMF_NAMESPACE: proxyMetricsNamespace(mesh.meshName),
+            }
+          : {}),
         ...(xray ? { AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${XRAY_DAEMON_PORT}` } : {}),
       },
       portMappings: proxy.proxyPorts.map((port) => ({ containerPort: port, protocol: ecs.Protocol.TCP })),

@@ -208,6 +208,7 @@ test('the dashboard graphs the controller metrics and the alarms watch failures'
   const body = cfnText(Object.values(dashboards)[0].Properties.DashboardBody);
   expect(body).toContain(`MetricName=\\"${METRIC.healthyEndpoints}\\" Mesh=\\"shop\\"`);
   expect(body).toContain(METRIC.snapshotAge);
+  expect(body).toContain('{Trellis/Proxy/shop,DiscoveryName,TargetDiscoveryName} MetricName=\\"RequestCount\\"');
   expect(Object.values(dashboards)[0].Properties.DashboardName).toBe('trellis-shop');
   template.hasResourceProperties('AWS::CloudWatch::Alarm', {
     Namespace: 'Trellis',
@@ -249,6 +250,8 @@ describe('a Fargate task in the mesh', () => {
       PortMappings: [{ ContainerPort: 15000, Protocol: 'tcp' }],
       HealthCheck: { Command: ['CMD', '/usr/local/bin/node', '-e', expect.stringContaining('/ready')] },
     });
+    // Request metrics as EMF on stdout, in the mesh's own namespace.
+    expect(env(proxy)).toMatchObject({ TRELLIS_EMF_INTERVAL_S: '60', TRELLIS_EMF_NAMESPACE: 'Trellis/Proxy/shop' });
     const bootstrap = JSON.parse(cfnText(env(proxy).TRELLIS_CONFIG_YAML));
     expect(bootstrap.node.id).toBe('catalog/v1');
     expect(bootstrap.admin.address.socket_address.address).toBe('127.0.0.1');
