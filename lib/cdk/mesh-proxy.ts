@@ -16,7 +16,7 @@ import { proxyMetricsNamespace } from '../aws/metric-names';
 import { s3Bootstrap } from '../aws/proxy-bootstrap';
 import { DEFAULT_EGRESS_PORT } from '../compiler/placement';
 import { acknowledgeAwsSolutions, bucketObjectsFinding } from './acknowledge';
-import type { IMesh } from './mesh';
+import { type IMesh, Mesh } from './mesh';
 import { ProxyImage } from './proxy-image';
 import type { IProxyTarget } from './proxy-target';
 import { snapshotPrefixOf } from './proxy-target';
@@ -138,6 +138,8 @@ export class MeshProxy extends Construct {
       logging,
     });
     mesh.grantReadSnapshots(task.taskRole, proxy);
+    // Tasks start after the first compile published their snapshot, so they become ready at once.
+    if (mesh instanceof Mesh) task.node.addDependency(mesh.deployment);
     const ownSnapshots = bucketObjectsFinding(mesh.bucket, `${snapshotPrefixOf(proxy)}*`);
     if (ownSnapshots) {
       acknowledgeAwsSolutions(

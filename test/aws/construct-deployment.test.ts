@@ -23,7 +23,7 @@ import { captureStdout } from '../support/emf';
 import { FakeCloudMap } from '../support/fake-cloud-map';
 import { FakeS3Bucket } from '../support/fake-s3-bucket';
 import { removeTempDirs, tempDir } from '../support/temp-dir';
-import { customResourceEvent } from './controller-events';
+import { customResourceEvent, taskStateChangeEvent } from './controller-events';
 
 const BUCKET = 'trellisshop-meshsnapshotbucket-0a1b2c3d4e5f';
 
@@ -66,10 +66,6 @@ beforeAll(async () => {
 
   bucket = new FakeS3Bucket(BUCKET);
   cloudMap = new FakeCloudMap();
-  let n = 10;
-  for (const id of ['catalog-v1', 'catalog-v1', 'catalog-v2', 'frontend-v1', 'reviews-v1']) {
-    cloudMap.registerTask('shop.local', id, { id: `task-${n}`, ip: `10.0.1.${n++}`, port: 15000, family: `Shop${id}` });
-  }
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += d));
@@ -89,36 +85,68 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-test('the deploy the template describes publishes valid snapshots, and its retry writes nothing', async () => {
-  // WHEN the controller runs with the template's environment on the template's deploy event
+const PROXIES = ['catalog/v1', 'catalog/v2', 'frontend/v1', 'ingress', 'reviews/v1'];
+
+/** Runs the handler as the template's Lambda would: its environment, stdout captured. */
+async function run(event: unknown): Promise<void> {
   const saved = { ...process.env };
   Object.assign(process.env, environment);
-  const handler = createHandler(runtimeFromEnvironment);
   const out = captureStdout();
   try {
-    await handler(customResourceEvent('Create', responseUrl, properties));
-    const writes = bucket.writes.length;
-    await handler(customResourceEvent('Create', responseUrl, properties));
-    // THEN the retry (at-least-once delivery) changed nothing
-    expect(bucket.writes.length).toBe(writes);
+    await handler(event);
   } finally {
     out.restore();
     process.env = saved;
   }
-  expect(environment[CONTROLLER_ENV.mesh]).toBe('shop');
-  expect(responses.map((r) => r.Status)).toEqual(['SUCCESS', 'SUCCESS']);
+}
 
-  // THEN every proxy has a snapshot that passes Envoy's schema
-  const proxies = ['catalog/v1', 'catalog/v2', 'frontend/v1', 'ingress', 'reviews/v1'];
-  for (const proxy of proxies) {
-    const pointer = bucket.json(pointerKey(proxy)) as SnapshotPointer;
-    expect(validateSnapshot(bucket.json(pointer.key) as Snapshot)).toEqual([]);
+let handler: ReturnType<typeof createHandler>;
+
+function snapshotOf(proxy: string): Snapshot {
+  return bucket.json((bucket.json(pointerKey(proxy)) as SnapshotPointer).key) as Snapshot;
+}
+
+test('the first deploy, before any task runs, publishes a snapshot for every proxy', async () => {
+  handler = createHandler(runtimeFromEnvironment);
+  expect(environment[CONTROLLER_ENV.mesh]).toBe('shop');
+  // WHEN CloudFormation creates the deploy resource (MeshProxy makes tasks wait for it)
+  await run(customResourceEvent('Create', responseUrl, properties));
+  // THEN it succeeds, and every proxy has a valid snapshot to become ready with
+  expect(responses.map((r) => r.Status)).toEqual(['SUCCESS']);
+  for (const proxy of PROXIES) expect(validateSnapshot(snapshotOf(proxy))).toEqual([]);
+});
+
+test('tasks registered as MeshProxy registers them become endpoints at their proxies; a retry writes nothing', async () => {
+  // GIVEN the tasks ECS started, registered through cloudMapOptions(): SRV on port 15000
+  let n = 10;
+  for (const id of ['catalog-v1', 'catalog-v1', 'catalog-v2', 'frontend-v1', 'reviews-v1']) {
+    cloudMap.registerTask('shop.local', id, { id: `task-${n}`, ip: `10.0.1.${n++}`, port: 15000, family: `Shop${id}` });
   }
+  // WHEN the last one's state change arrives, twice (EventBridge delivers at least once)
+  const event = taskStateChangeEvent({
+    id: 'task-14',
+    family: 'Shopreviews-v1',
+    ip: '10.0.1.14',
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+  });
+  await run(event);
+  const writes = bucket.writes.length;
+  await run(event);
+  // THEN the retry changed nothing
+  expect(bucket.writes.length).toBe(writes);
+  for (const proxy of PROXIES) expect(validateSnapshot(snapshotOf(proxy))).toEqual([]);
   // AND the frontend's sidecar sends catalog traffic to the catalog tasks' proxies (port 15000)
-  const frontend = bucket.json((bucket.json(pointerKey('frontend/v1')) as SnapshotPointer).key) as Snapshot;
   const catalogV1 = JSON.stringify(
-    frontend.resources.endpoints.find((e) => String(e.cluster_name).endsWith('|v1|catalog')),
+    snapshotOf('frontend/v1').resources.endpoints.find((e) => String(e.cluster_name).endsWith('|v1|catalog')),
   );
   expect(catalogV1).toContain('"address":"10.0.1.10","port_value":15000');
   expect(catalogV1).toContain('"address":"10.0.1.11","port_value":15000');
+});
+
+test('a retried deploy writes nothing new', async () => {
+  const writes = bucket.writes.length;
+  await run(customResourceEvent('Update', responseUrl, properties, properties));
+  expect(responses.at(-1)?.Status).toBe('SUCCESS');
+  expect(bucket.writes.length).toBe(writes);
 });

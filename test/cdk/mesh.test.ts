@@ -286,6 +286,13 @@ describe('a Fargate task in the mesh', () => {
     });
   });
 
+  test('tasks are created after the deploy published their snapshots', () => {
+    const defs = template.findResources('AWS::ECS::TaskDefinition') as Record<string, { DependsOn?: string[] }>;
+    for (const t of [task, gatewayTask]) {
+      expect(defs[logicalId(t)].DependsOn).toEqual(expect.arrayContaining([logicalId(mesh.deployment.resource)]));
+    }
+  });
+
   test('a gateway task runs the proxy alone, on its listener ports', () => {
     const list = containers(gatewayTask);
     expect(list.map((c) => c.Name)).toEqual(['trellis-proxy']);
