@@ -137,6 +137,7 @@ const SIMPLE: Record<string, Operator> = {
   ROUTE_NAME: (i) => i.routeName,
   UPSTREAM_HOST_NAME: (i) => (i.upstreamHost ? withoutPort(i.upstreamHost) : undefined),
   REQUESTED_SERVER_NAME: () => undefined,
+  DOWNSTREAM_PEER_URI_SAN: (i) => i.downstreamPeerUriSan,
   HOSTNAME: () => hostname(),
 };
 
