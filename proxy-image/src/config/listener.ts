@@ -5,6 +5,7 @@
  */
 
 import { parseCidr } from '../http/internal-address';
+import { NETWORK_RBAC_TYPE, type NetworkRbacConfig, parseNetworkRbac } from '../network/rbac';
 import { type DownstreamTlsConfig, parseDownstreamTransportSocket } from '../tls/tls-context';
 import { parseAddress, type SocketAddress } from './address';
 import type { Fields, Json } from './fields';
@@ -34,6 +35,8 @@ export interface FilterChainConfig {
   readonly name: string;
   readonly match: FilterChainMatch;
   readonly filter: NetworkFilter;
+  /** Network RBAC filters ahead of the final filter, in order. */
+  readonly rbac: readonly NetworkRbacConfig[];
   /** The chain's TLS transport socket, or undefined for plaintext. */
   readonly tls: DownstreamTlsConfig | undefined;
   /** Canonical JSON of the chain, to keep connections when an update leaves it unchanged. */
@@ -88,15 +91,23 @@ function parseMatch(f: Fields | undefined): FilterChainMatch {
   return { destinationPort, prefixRanges, sourcePrefixRanges, sourcePorts, sourceType, transportProtocol };
 }
 
-function parseNetworkFilters(list: Fields[], chain: Fields): NetworkFilter {
+function parseNetworkFilters(list: Fields[], chain: Fields, rbac: NetworkRbacConfig[]): NetworkFilter {
   if (list.length === 0) chain.fail('filters', 'must list a network filter');
   let result: NetworkFilter | undefined;
   list.forEach((f, i) => {
     const name = f.requiredString('name');
     const tc = f.object('typed_config');
     const type = tc ? String(tc.raw['@type'] ?? '').replace(/^.*\//, '') : '';
+    if (type === NETWORK_RBAC_TYPE && tc && i !== list.length - 1) {
+      rbac.push(parseNetworkRbac(tc));
+      f.done(['config_discovery']);
+      return;
+    }
     if (i !== list.length - 1) {
-      f.fail('', `network filter "${name}" is not supported (only a final http_connection_manager or tcp_proxy)`);
+      f.fail(
+        '',
+        `network filter "${name}" is not supported (only rbac, then a final http_connection_manager or tcp_proxy)`,
+      );
     }
     if (type === HCM) result = { kind: 'hcm', hcm: parseHttpConnectionManager(tc!) };
     else if (type === TCP_PROXY) result = { kind: 'tcp', tcp: parseTcpProxy(tc!) };
@@ -110,13 +121,14 @@ function parseNetworkFilters(list: Fields[], chain: Fields): NetworkFilter {
 function parseFilterChain(f: Fields, index: number): FilterChainConfig {
   const name = f.string('name', '') || `chain_${index}`;
   const match = parseMatch(f.object('filter_chain_match'));
-  const filter = parseNetworkFilters(f.array('filters'), f);
+  const rbac: NetworkRbacConfig[] = [];
+  const filter = parseNetworkFilters(f.array('filters'), f, rbac);
   const ts = f.object('transport_socket');
   const handshakeTimeoutMs = f.duration('transport_socket_connect_timeout', 10_000) ?? 10_000;
   const tls = ts ? parseDownstreamTransportSocket(ts, handshakeTimeoutMs) : undefined;
   f.accept('metadata');
   f.done(['on_demand_configuration']);
-  return { name, match, filter, tls, fingerprint: JSON.stringify(f.raw) };
+  return { name, match, filter, rbac, tls, fingerprint: JSON.stringify(f.raw) };
 }
 
 export function parseListener(f: Fields): ListenerConfig {
