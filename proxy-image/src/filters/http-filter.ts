@@ -6,7 +6,10 @@
 import type { RequestHeaders } from '../http/header-map';
 import type { RequestBody } from '../http/request-body';
 import type { StreamInfo } from '../http/stream-info';
+import type { DownstreamConnection } from '../listener/downstream-connection';
+import type { RouteMatchResult } from '../router/route-table';
 import type { LocalReplyOptions } from '../router/router-stream';
+import type { StatsStore } from '../stats/store';
 
 export type FilterStatus = 'continue' | 'stop';
 
@@ -17,12 +20,25 @@ export interface FilterCallbacks {
   readonly info: StreamInfo;
   /** The caller is inside the mesh (internal address). */
   readonly internal: boolean;
+  /** The downstream connection: addresses and the verified TLS peer (`conn.peer`). */
+  readonly conn: DownstreamConnection;
+  /** The route the request matches now (per-route filter config lives there). */
+  route(): RouteMatchResult | undefined;
   /** Headers changed in a way that affects routing: match again when the router asks. */
   clearRouteCache(): void;
   sendLocalReply(status: number, body: string | Buffer | undefined, opts: LocalReplyOptions): void;
 }
 
+/** Where a filter's stats go: Envoy's `http.<stat_prefix>.` scope of its connection manager. */
+export interface FilterStatsScope {
+  readonly store: StatsStore;
+  /** `http.<stat_prefix>.` */
+  readonly prefix: string;
+}
+
 export interface HttpFilter {
   readonly name: string;
+  /** Called once by the connection manager that runs the filter, before any stream. */
+  bindStats?(scope: FilterStatsScope): void;
   decodeHeaders(cb: FilterCallbacks): FilterStatus | Promise<FilterStatus>;
 }
