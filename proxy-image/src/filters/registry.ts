@@ -7,6 +7,7 @@
 import { Fields, isObject } from '../config/fields';
 import { BODY_ROUTER_TYPE, parseBodyRouter } from './body-router';
 import type { HttpFilter } from './http-filter';
+import { parseRbacFilter, RBAC_TYPE } from './rbac';
 
 export interface RouterConfig {
   /** `suppress_envoy_headers`: no `x-envoy-upstream-service-time`, `x-envoy-overloaded`… */
@@ -28,6 +29,7 @@ type Factory = (config: Fields) => HttpFilter;
 
 const FACTORIES: Record<string, Factory> = {
   [BODY_ROUTER_TYPE]: parseBodyRouter,
+  [RBAC_TYPE]: parseRbacFilter,
 };
 
 function typeName(url: string): string {
