@@ -53,6 +53,7 @@ export class HttpConnectionManager implements StreamContext {
     private readonly rds: RouteConfigProvider | undefined,
   ) {
     this.stats = new HcmStats(store, config.statPrefix);
+    for (const f of config.filters.filters) f.bindStats?.({ store, prefix: `http.${config.statPrefix}.` });
     this.h1 = http.createServer({
       maxHeaderSize: config.maxRequestHeadersBytes,
       requestTimeout: 0,
@@ -269,6 +270,7 @@ export class HttpConnectionManager implements StreamContext {
     const body = new RequestBody(hasBody ? req : undefined, RETRY_BUFFER_BYTES);
     const downstream = new Http1Downstream(protocol, res, () => this.draining || conn.draining);
     const stream = new ActiveStream(this, conn, downstream, request, body, this.routeTable());
+    stream.info.downstreamPeerUriSan = conn.peer?.sans.URI[0];
     if (protocol === 'HTTP/1.0' && !this.config.acceptHttp10) {
       stream.run(0);
       return;
@@ -308,7 +310,9 @@ export class HttpConnectionManager implements StreamContext {
     const body = new RequestBody(ended ? undefined : stream, RETRY_BUFFER_BYTES);
     if (ended) stream.resume();
     const downstream = new Http2Downstream(stream);
-    new ActiveStream(this, conn, downstream, request, body, this.routeTable()).run(count);
+    const active = new ActiveStream(this, conn, downstream, request, body, this.routeTable());
+    active.info.downstreamPeerUriSan = conn.peer?.sans.URI[0];
+    active.run(count);
   }
 
   /** Graceful close of every connection (`soon`: shutdown; otherwise a config change). */
