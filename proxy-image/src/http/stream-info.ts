@@ -26,6 +26,8 @@ export class StreamInfo {
   upstreamLocalAddress: string | undefined;
   upstreamTransportFailureReason: string | undefined;
   routeName: string | undefined;
+  /** The caller's verified URI SAN (SPIFFE ID), for %DOWNSTREAM_PEER_URI_SAN%. */
+  downstreamPeerUriSan: string | undefined;
   attemptCount = 0;
 
   constructor(
