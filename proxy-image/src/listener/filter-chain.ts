@@ -9,6 +9,7 @@ import type { ClusterManager } from '../cluster/cluster-manager';
 import type { CidrRange, FilterChainConfig } from '../config/listener';
 import { HttpConnectionManager } from '../http/connection-manager';
 import { AddressSet, DEFAULT_INTERNAL, parseCidr } from '../http/internal-address';
+import { NetworkRbacFilter } from '../network/rbac';
 import { TcpProxy } from '../network/tcp-proxy';
 import type { RouteConfigProvider, RouteConfigProviderManager } from '../router/route-config-provider';
 import type { StatsStore } from '../stats/store';
@@ -26,6 +27,7 @@ export class FilterChain {
   readonly handler: HttpConnectionManager | TcpProxy;
   readonly rds: RouteConfigProvider | undefined;
   readonly tls: ServerTlsContext | undefined;
+  private readonly rbac: readonly NetworkRbacFilter[];
   private sslStats: SslStats | undefined;
   draining = false;
 
@@ -34,6 +36,7 @@ export class FilterChain {
     private readonly deps: ChainDeps,
   ) {
     this.tls = config.tls ? new ServerTlsContext(config.tls) : undefined;
+    this.rbac = config.rbac.map((r) => new NetworkRbacFilter(r, deps.store));
     const f = config.filter;
     if (f.kind === 'hcm') {
       const routes = f.hcm.routes;
@@ -51,7 +54,7 @@ export class FilterChain {
 
   handle(conn: DownstreamConnection): void {
     if (!this.tls) {
-      this.handler.handle(conn);
+      this.serve(conn);
       return;
     }
     this.sslStats ??= new SslStats(this.deps.store, `listener.${conn.listenerStatPrefix}.`);
@@ -59,8 +62,14 @@ export class FilterChain {
       if (!done) return;
       conn.socket = done.socket;
       conn.peer = done.peer;
-      this.handler.handle(conn);
+      this.serve(conn);
     });
+  }
+
+  /** Network filters in order: RBAC (may close the connection), then the final filter. */
+  private serve(conn: DownstreamConnection): void {
+    for (const r of this.rbac) if (!r.check(conn)) return;
+    this.handler.handle(conn);
   }
 
   drain(soon = false): void {
