@@ -6,16 +6,25 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
 
 export const PROXY_IMAGE_DIR = join(__dirname, '..', '..', 'proxy-image');
 
+/**
+ * The Node.js base `cdk deploy` builds on. The Dockerfile's own default is a base assembled
+ * locally with buildah (scripts/proxy-base-image.ts), which Docker does not see.
+ */
+export const DEFAULT_PROXY_BASE_IMAGE = 'public.ecr.aws/docker/library/node:20-bookworm-slim';
+
 export interface ProxyImageAssetOptions {
   /** @default - the repository's `proxy-image/` */
   readonly directory?: string;
-  /** Docker build arguments, e.g. `BASE_IMAGE`. @default - none */
+  /** Docker build arguments. @default { BASE_IMAGE: DEFAULT_PROXY_BASE_IMAGE } */
   readonly buildArgs?: Record<string, string>;
+  /** Must match the task definition's CPU architecture. @default Platform.LINUX_AMD64 */
+  readonly platform?: Platform;
 }
 
 export abstract class ProxyImage {
@@ -53,6 +62,9 @@ class AssetProxyImage extends ProxyImage {
       );
     }
     // The .dockerignore there keeps the context to the built payload (dist/).
-    return ecs.ContainerImage.fromAsset(directory, { buildArgs: this.o.buildArgs });
+    return ecs.ContainerImage.fromAsset(directory, {
+      buildArgs: { BASE_IMAGE: DEFAULT_PROXY_BASE_IMAGE, ...this.o.buildArgs },
+      platform: this.o.platform ?? Platform.LINUX_AMD64,
+    });
   }
 }

@@ -21,7 +21,10 @@ interface Manifest {
 }
 interface Assets {
   files: Record<string, { source: { path: string; packaging: string } }>;
-  dockerImages: Record<string, { source: { directory: string } }>;
+  dockerImages: Record<
+    string,
+    { source: { directory: string; dockerBuildArgs?: Record<string, string>; platform?: string } }
+  >;
 }
 
 beforeAll(async () => {
@@ -93,6 +96,11 @@ test('the proxy image is an asset built from proxy-image/', () => {
   const images = Object.values(assets.dockerImages);
   expect(images).toHaveLength(1);
   expect(readdirSync(join(out, images[0].source.directory))).toEqual(expect.arrayContaining(['Dockerfile']));
+  // Docker builds it on Node's official image, for Fargate's default (x86_64) platform.
+  expect(images[0].source.dockerBuildArgs).toEqual({
+    BASE_IMAGE: 'public.ecr.aws/docker/library/node:20-bookworm-slim',
+  });
+  expect(images[0].source.platform).toBe('linux/amd64');
 });
 
 test('cdk-nag ran and found nothing unacknowledged', () => {
