@@ -74,7 +74,13 @@ export function outboundEdsCluster(
     lb_policy: 'ROUND_ROBIN',
   };
   if (outlier) c.outlier_detection = outlierDetection(outlier);
-  if (pool) c.circuit_breakers = circuitBreakers(pool);
+  c.circuit_breakers = circuitBreakers(pool ?? {});
+  // Envoy's fixed limit of 3 concurrent retries per cluster fails requests under any real
+  // concurrency; a budget (Linkerd's stance) lets retries grow with traffic, bounded at 20%.
+  (c.circuit_breakers as { thresholds: Json[] }).thresholds[0].retry_budget = {
+    budget_percent: { value: 20 },
+    min_retry_concurrency: 10,
+  };
   const options = http2Options(protocol);
   if (options) c.typed_extension_protocol_options = options;
   return c;

@@ -232,7 +232,15 @@ describe('the gateway', () => {
     }
     const c = byName(edge.public.resources.clusters, 'outbound|8080|v1|catalog');
     expect(c.circuit_breakers).toEqual({
-      thresholds: [{ priority: 'DEFAULT', max_connections: 500, max_pending_requests: 100 }],
+      thresholds: [
+        {
+          priority: 'DEFAULT',
+          max_connections: 500,
+          max_pending_requests: 100,
+          // Retries grow with traffic instead of Envoy's fixed 3 at a time.
+          retry_budget: { budget_percent: { value: 20 }, min_retry_concurrency: 10 },
+        },
+      ],
     });
     expect(
       byName(edge.public.resources.clusters, 'outbound|9090|v1|reports').typed_extension_protocol_options,
