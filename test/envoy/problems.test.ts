@@ -8,7 +8,6 @@ const ROUTE = 'envoy.config.route.v3.RouteConfiguration';
 const CLUSTER = 'envoy.config.cluster.v3.Cluster';
 const ENDPOINTS = 'envoy.config.endpoint.v3.ClusterLoadAssignment';
 
-// biome-ignore lint/suspicious/noExplicitAny: tests poke at arbitrary depths of JSON
 type Any = any;
 
 function only(typeName: string, doc: JsonObject) {
