@@ -204,16 +204,15 @@ export function routeSpecOut(
     }
   });
   if (missing) return undefined;
-  const out: RouteSpecOut = { name, targets: [] };
-  if (spec.priority !== undefined) {
-    out.priority = spec.priority;
-    ctx.trace.set([...at, 'priority'], r.source, ['spec', 'priority']);
-  }
+  if (spec.priority !== undefined) ctx.trace.set([...at, 'priority'], r.source, ['spec', 'priority']);
   const match = matchSpec(kind, spec, r, [...at, 'match'], ctx);
-  if (match) out.match = match;
-  // Reassigned so the YAML reads name, priority, match, targets.
-  delete (out as { targets?: unknown }).targets;
-  out.targets = targets;
+  // In this order, the YAML reads name, priority, match, targets.
+  const out: RouteSpecOut = {
+    name,
+    ...(spec.priority !== undefined ? { priority: spec.priority } : {}),
+    ...(match ? { match } : {}),
+    targets,
+  };
   if (body.retryPolicy) {
     out.retryPolicy = retrySpec(body.retryPolicy);
     ctx.trace.set([...at, 'retryPolicy'], r.source, ['spec', kind, 'retryPolicy']);
