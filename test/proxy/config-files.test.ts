@@ -99,3 +99,22 @@ test('the node identity comes from the bootstrap, overridden by --service-node',
   expect(info.node.id).toBe('files-test');
   expect(info.node.cluster).toBe('files');
 });
+
+test('a listener that arrives before its new cluster is applied once CDS brings the cluster', async () => {
+  const { v2, lds, cds, clusters, proxy } = await setup();
+  const origin = await proxy.origin('ingress');
+  const v3 = await startUpstream('v3');
+  // LDS first, naming a cluster CDS has not delivered: rejected, and kept waiting.
+  writeAtomic(lds, discoveryResponse('l2', [httpListener('ingress', { v3: 1 })]));
+  await waitFor('the early LDS rejected', async () => (await proxy.stat('listener_manager.lds.update_rejected')) === 1);
+  expect(JSON.parse((await httpRequest(`${origin}/`)).body).upstream).toBe('v1');
+  writeAtomic(cds, discoveryResponse('c2', [...clusters('1s'), staticCluster('v3', [v3.port])]));
+  await waitFor(
+    'the waiting LDS applied',
+    async () => JSON.parse((await httpRequest(`${origin}/`)).body).upstream === 'v3',
+  );
+  const dump = JSON.parse((await proxy.adminGet('/config_dump')).body);
+  const listeners = dump.configs.find((c: { '@type': string }) => c['@type'].endsWith('ListenersConfigDump'));
+  expect(listeners.dynamic_listeners[0].active_state.version_info).toBe('l2');
+  expect(v2.requests).toHaveLength(0);
+});

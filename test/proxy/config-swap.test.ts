@@ -186,3 +186,25 @@ test('a request in flight finishes on the config it started with, even when its 
   expect(r.headers['x-config']).toBe('old');
   expect(b.requests.every((q) => q.headers['x-config'] === 'new')).toBe(true);
 });
+
+test('an update the proxy cannot apply is NACKed with error_detail; the last good config keeps serving', async () => {
+  const { a, b, cache, origin, proxy } = await setup((pa) => ({ clusters: { a: pa }, weights: { a: 1 }, tag: 'good' }));
+  const xds = servers.at(-1)!;
+  const nacks: Array<{ typeUrl: string; version: string; message: string }> = [];
+  xds.status.on('nack', (e) => nacks.push(e));
+  // Valid Envoy (the cache's schema and consistency checks pass it), but outside the proxy's subset.
+  // Routes unchanged, so only CDS changes (an RDS update is judged on its own, as in Envoy).
+  const bad = snapshot({ clusters: { a: a.port, b: b.port }, weights: { a: 1 }, tag: 'good' });
+  const clusters = bad.resources.clusters.map((c) => (c.name === 'b' ? { ...c, lb_policy: 'MAGLEV' } : c));
+  cache.setSnapshot(NODE, { ...bad, version: `${bad.version}-maglev`, resources: { ...bad.resources, clusters } });
+  await waitFor('the NACK', () => nacks.length > 0);
+  expect(nacks[0].typeUrl).toBe(TYPE_URLS.clusters);
+  expect(nacks[0].message).toMatch(/resources\[1\]: lb_policy: "MAGLEV" is not supported/);
+  await waitFor('rejection counted', async () => (await proxy.stat('cluster_manager.cds.update_rejected')) >= 1);
+  const r = await httpRequest(`${origin}/`);
+  expect(r.headers['x-config']).toBe('good');
+  expect(r.headers['x-upstream']).toBe('a');
+  // The next valid snapshot is ACKed and applied.
+  cache.setSnapshot(NODE, snapshot({ clusters: { b: b.port }, weights: { b: 1 }, tag: 'fixed' }));
+  await waitFor('the fixed config', async () => (await httpRequest(`${origin}/`)).headers['x-config'] === 'fixed');
+});

@@ -2,7 +2,10 @@
  * The cluster manager (Envoy's ClusterManager): every cluster by name, static ones from the
  * bootstrap and dynamic ones from CDS, their endpoints from EDS. A new or changed cluster
  * warms (first endpoints, first health checks) before it replaces the old one with one map
- * assignment; requests already holding the old cluster finish on it while it drains.
+ * assignment; requests already holding the old cluster finish on it while it drains. A cluster
+ * CDS removes while routes still name it keeps serving until no route does (make before
+ * break): xDS delivers CDS before RDS, and a request must never meet a route whose cluster
+ * is already gone.
  */
 import type { ClusterConfig } from '../config/cluster';
 import { parseCluster } from '../config/cluster';
@@ -20,6 +23,8 @@ import { Cluster } from './cluster';
 
 const CLUSTER_TYPE = 'envoy.config.cluster.v3.Cluster';
 const CLA_TYPE = 'envoy.config.endpoint.v3.ClusterLoadAssignment';
+/** How often retiring clusters are checked against the routes. */
+const SWEEP_MS = 250;
 
 interface EdsSource {
   readonly api: DiscoveryApi;
@@ -49,6 +54,13 @@ export class ClusterManager {
   private readonly assignments = new Map<string, LoadAssignment>();
   private readonly eds = new Map<string, EdsSource>();
   private cds: { api: DiscoveryApi; sub: Subscription } | undefined;
+  /** Removed by CDS, still named by a route: active until no route names them. */
+  private readonly retiring = new Set<string>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** The clusters current routes send traffic to (set by the listener manager). */
+  referencedClusters: () => ReadonlySet<string> = () => new Set();
+  /** Called after a CDS update's clusters are warm (the listener manager retries a waiting LDS). */
+  onClustersUpdated: () => void = () => {};
   private readonly activeGauge: Gauge;
   private readonly warmingGauge: Gauge;
 
@@ -64,8 +76,14 @@ export class ClusterManager {
     return this.active.get(name);
   }
 
+  /** The version of a cluster still warming (added by CDS, first endpoints not in yet). */
+  getWarming(name: string): Cluster | undefined {
+    return this.warming.get(name);
+  }
+
+  /** Whether config may name the cluster (a retiring one no longer counts). */
   has(name: string): boolean {
-    return this.active.has(name) || this.warming.has(name);
+    return (this.active.has(name) && !this.retiring.has(name)) || this.warming.has(name);
   }
 
   /** Active clusters, for the admin API. */
@@ -87,6 +105,8 @@ export class ClusterManager {
     });
     const sub = this.factory.subscribe(source, CLUSTER_TYPE, api);
     this.cds = { api, sub };
+    this.sweepTimer = setInterval(() => this.sweepRetiring(), SWEEP_MS);
+    this.sweepTimer.unref();
     api.armInitialFetchTimeout(source.initialFetchTimeoutMs);
     sub.start([]);
     await api.initial;
@@ -110,10 +130,14 @@ export class ClusterManager {
       names.add(c.name);
     }
     // Everything parsed: now apply. Removed first, then added or changed ones start warming.
-    for (const name of [...this.active.keys(), ...this.warming.keys()]) {
-      if (!this.staticNames.has(name) && !names.has(name)) this.remove(name);
+    const referenced = this.referencedClusters();
+    for (const name of new Set([...this.active.keys(), ...this.warming.keys()])) {
+      if (this.staticNames.has(name) || names.has(name)) continue;
+      if (this.active.has(name) && referenced.has(name)) this.retire(name);
+      else this.remove(name);
     }
-    return Promise.all(configs.map((c) => this.addOrUpdate(c, true, version))).then(() => undefined);
+    for (const name of names) this.retiring.delete(name);
+    return Promise.all(configs.map((c) => this.addOrUpdate(c, true, version))).then(() => this.onClustersUpdated());
   }
 
   private addOrUpdate(config: ClusterConfig, viaApi: boolean, version: string): Promise<void> {
@@ -135,6 +159,26 @@ export class ClusterManager {
       this.updateGauges();
       log.debug(`cluster ${config.name}: ${old ? 'updated' : 'added'}`);
     });
+  }
+
+  private retire(name: string): void {
+    const w = this.warming.get(name);
+    this.warming.delete(name);
+    w?.drain(true);
+    if (!this.retiring.has(name)) log.debug(`cluster ${name}: removed by CDS; kept until no route names it`);
+    this.retiring.add(name);
+    this.updateGauges();
+  }
+
+  /** Removes retiring clusters no route names any more. */
+  sweepRetiring(): void {
+    if (this.retiring.size === 0) return;
+    const referenced = this.referencedClusters();
+    for (const name of [...this.retiring]) {
+      if (referenced.has(name)) continue;
+      this.retiring.delete(name);
+      this.remove(name);
+    }
   }
 
   private remove(name: string): void {
@@ -195,6 +239,7 @@ export class ClusterManager {
   }
 
   shutdown(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     this.cds?.sub.stop();
     this.cds?.api.stop();
     for (const e of this.eds.values()) {

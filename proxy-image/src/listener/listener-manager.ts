@@ -7,6 +7,7 @@
 import { parseResources } from '../cluster/cluster-manager';
 import { formatAddress } from '../config/address';
 import type { ConfigSourceSpec } from '../config/config-source';
+import type { Json } from '../config/fields';
 import { type ListenerConfig, parseListener } from '../config/listener';
 import { ConfigLoadError } from '../config/load';
 import { log } from '../log';
@@ -20,6 +21,9 @@ import { ActiveListener, buildRuntime, type ListenerRuntime, runtimeReady } from
 
 const LISTENER_TYPE = 'envoy.config.listener.v3.Listener';
 
+/** A listener names a cluster CDS has not delivered (yet). */
+class MissingClusterError extends ConfigLoadError {}
+
 export class ListenerManager {
   private readonly listeners = new Map<string, ActiveListener>();
   /** Warming listeners by name, with the runtime that will serve them. */
@@ -28,6 +32,12 @@ export class ListenerManager {
   /** Removed or replaced listeners whose connections are still draining. */
   private readonly draining = new Set<ActiveListener>();
   private lds: { api: DiscoveryApi; sub: Subscription } | undefined;
+  /**
+   * The last LDS update, rejected only for naming clusters not delivered yet. Without ADS,
+   * LDS and CDS arrive in any order, and a source does not resend a version it saw rejected:
+   * the update is tried again after the next CDS update, as if it had just arrived.
+   */
+  private waitingLds: { resources: readonly Json[]; version: string } | undefined;
   /** Listeners bind only once the server is live (not before the first complete config). */
   private started = false;
   private readonly totalActive: Gauge;
@@ -40,6 +50,23 @@ export class ListenerManager {
   ) {
     this.totalActive = store.gauge('listener_manager.total_listeners_active');
     this.totalWarming = store.gauge('listener_manager.total_listeners_warming');
+    deps.clusterManager.referencedClusters = () => this.referencedClusters();
+    deps.clusterManager.onClustersUpdated = () => this.retryWaitingLds();
+  }
+
+  /** Clusters named by any route table or TCP proxy that can still take a request. */
+  referencedClusters(): Set<string> {
+    const out = new Set<string>();
+    const listeners = [...this.listeners.values(), ...this.draining];
+    for (const config of [...listeners.map((l) => l.config), ...[...this.warming.values()].map((w) => w.config)]) {
+      for (const chain of [...config.filterChains, ...(config.defaultFilterChain ? [config.defaultFilterChain] : [])]) {
+        const f = chain.filter;
+        if (f.kind === 'tcp') for (const c of f.tcp.clusters) out.add(c.name);
+        else if (f.hcm.routes.kind === 'static') for (const n of f.hcm.routes.table.clusterNames) out.add(n);
+      }
+    }
+    for (const p of this.deps.rds.providers()) for (const n of p.table?.clusterNames ?? []) out.add(n);
+    return out;
   }
 
   list(): ActiveListener[] {
@@ -65,7 +92,7 @@ export class ListenerManager {
         }
       }
     }
-    if (problems.length) throw new ConfigLoadError(problems);
+    if (problems.length) throw new MissingClusterError(problems);
   }
 
   addStatic(configs: readonly ListenerConfig[]): Promise<void> {
@@ -77,7 +104,13 @@ export class ListenerManager {
   async startLds(source: ConfigSourceSpec): Promise<void> {
     let warmed: Promise<void> = Promise.resolve();
     const api = new DiscoveryApi(this.store, 'listener_manager.lds.', LISTENER_TYPE, 'lds', (resources, version) => {
-      warmed = this.applyLds(resources, version);
+      try {
+        warmed = this.applyLds(resources, version);
+        this.waitingLds = undefined;
+      } catch (e) {
+        this.waitingLds = e instanceof MissingClusterError ? { resources, version } : undefined;
+        throw e;
+      }
     });
     const sub = this.factory.subscribe(source, LISTENER_TYPE, api);
     this.lds = { api, sub };
@@ -85,6 +118,17 @@ export class ListenerManager {
     sub.start([]);
     await api.initial;
     await warmed;
+  }
+
+  private retryWaitingLds(): void {
+    const w = this.waitingLds;
+    if (!w || !this.lds) return;
+    log.info(`lds: retrying version "${w.version}" now that CDS has changed`);
+    try {
+      this.lds.api.onUpdate(w.resources, w.version);
+    } catch {
+      // Still rejected: logged and counted by the API; it waits for the next CDS update.
+    }
   }
 
   private applyLds(resources: readonly unknown[], version: string): Promise<void> {

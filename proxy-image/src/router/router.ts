@@ -22,6 +22,9 @@ import { finalTimeouts } from './timeouts';
 import { type AttemptCallbacks, UpstreamRequest } from './upstream-request';
 
 /** Control headers the router consumes; never forwarded upstream. */
+/** How long a request waits for its route's cluster to finish warming. */
+const WARMING_WAIT_MS = 5000;
+
 const CONTROL_HEADERS = [
   'x-envoy-max-retries',
   'x-envoy-retry-on',
@@ -73,6 +76,7 @@ export class Router implements AttemptCallbacks {
   private path!: string;
   private authority!: string;
   private done = false;
+  private waitedForWarming = false;
   private hash: number | undefined;
   private requestMutations: HeaderMutation[] = [];
   private responseMutations: HeaderMutation[] = [];
@@ -136,6 +140,22 @@ export class Router implements AttemptCallbacks {
     const s = this.s;
     const name = this.clusterName(action.cluster);
     const cluster = name ? s.clusterManager.get(name) : undefined;
+    const warming = name && !cluster && !this.waitedForWarming ? s.clusterManager.getWarming(name) : undefined;
+    if (warming) {
+      // Routes can arrive before their new cluster has warmed (RDS right after CDS): wait for
+      // it, briefly, instead of answering "no cluster" for a cluster that is on its way.
+      this.waitedForWarming = true;
+      s.onDownstreamAbort(() => this.finish());
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, WARMING_WAIT_MS);
+      });
+      void Promise.race([warming.ready, bounded]).then(() => {
+        clearTimeout(timer);
+        if (!this.done) this.forward(action);
+      });
+      return;
+    }
     if (!cluster) {
       s.sendLocalReply(action.clusterNotFoundCode, undefined, {
         flag: ResponseFlag.NoClusterFound,
