@@ -6,7 +6,7 @@
  * `awsvpc` mode; `cloudMapOptions()` registers the task in Cloud Map through ECS service
  * discovery, pointing callers at the proxy's ingress port.
  */
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { proxyMetricsNamespace } from '../aws/metric-names';
 import { s3Bootstrap } from '../aws/proxy-bootstrap';
 import { DEFAULT_EGRESS_PORT } from '../compiler/placement';
+import { DEFAULT_TLS_DIRECTORY } from '../compiler/secrets';
 import { acknowledgeAwsSolutions, bucketObjectsFinding } from './acknowledge';
 import { type IMesh, Mesh } from './mesh';
 import { ProxyImage } from './proxy-image';
@@ -139,7 +140,16 @@ export class MeshProxy extends Construct {
     });
     mesh.grantReadSnapshots(task.taskRole, proxy);
     // Tasks start after the first compile published their snapshot, so they become ready at once.
-    if (mesh instanceof Mesh) task.node.addDependency(mesh.deployment);
+    if (mesh instanceof Mesh) {
+      task.node.addDependency(mesh.deployment);
+      const mtls = mesh.toSpec().mtls?.mode;
+      if (mtls && mtls !== 'disabled') {
+        Annotations.of(this).addWarningV2(
+          'trellis:mtlsCertificates',
+          `mesh ${mesh.meshName} uses mTLS (${mtls}): the proxy reads cert.pem, key.pem and ca.pem from ${DEFAULT_TLS_DIRECTORY}, which MeshProxy does not provision; mount them into the trellis-proxy container`,
+        );
+      }
+    }
     const ownSnapshots = bucketObjectsFinding(mesh.bucket, `${snapshotPrefixOf(proxy)}*`);
     if (ownSnapshots) {
       acknowledgeAwsSolutions(

@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Mesh, MeshDefinition, MeshProxy, ProxyImage } from '../../lib/cdk';
@@ -98,6 +99,23 @@ test('a task outside awsvpc, a gateway in Cloud Map, and ECS service discovery o
   // No vpc: the mesh made an HTTP namespace.
   expect(() => sidecar.cloudMapOptions()).toThrow(
     /namespace shop\.local is an HTTP namespace; ECS service discovery needs a DNS namespace/,
+  );
+});
+
+test('a mesh with mTLS warns that the proxy needs its certificates mounted', () => {
+  const stack = newStack();
+  const mesh = new Mesh(stack, 'Mesh', {
+    definition: MeshDefinition.fromSpec({
+      name: 'secure',
+      mtls: { mode: 'strict' },
+      services: { api: { versions: { v1: { listeners: [{ port: 3000, protocol: 'http' }] } } } },
+    }),
+  });
+  const task = new ecs.FargateTaskDefinition(stack, 'Task');
+  new MeshProxy(stack, 'Proxy', { mesh, taskDefinition: task, proxy: mesh.serviceVersion('api', 'v1'), image: IMAGE });
+  Annotations.fromStack(stack).hasWarning(
+    '/Test/Proxy',
+    Match.stringLikeRegexp('uses mTLS \\(strict\\).*/etc/trellis/tls'),
   );
 });
 
