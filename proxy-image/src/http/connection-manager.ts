@@ -65,6 +65,9 @@ export class HttpConnectionManager implements StreamContext {
     });
     // One more than the limit, so the limit being crossed is visible (Node drops the rest).
     this.h1.maxHeadersCount = config.maxHeadersCount + 1;
+    // Node enforces headersTimeout (slowloris) from a timer it starts on 'listening'; this server
+    // never listens (connections are handed over), so the timer is started here.
+    this.h1.emit('listening');
     this.h1.on('request', (req, res) => this.onHttp1Request(req, res));
     this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onHttp1Error(err, socket));
     this.h1.on('checkContinue', (req, res) => {
@@ -204,7 +207,10 @@ export class HttpConnectionManager implements StreamContext {
     } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
       status = 408;
       this.stats.downstream_rq_header_timeout.inc();
-    } else if (code === 'HPE_INVALID_TRANSFER_ENCODING') status = 501;
+    } else if (code === 'HPE_INVALID_TRANSFER_ENCODING') {
+      // Envoy: an unknown coding is 501, but Content-Length with Transfer-Encoding (CL.TE) is 400.
+      status = /Content-Length/i.test((err as { reason?: string }).reason ?? err.message) ? 400 : 501;
+    }
     const busy = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
     if (socket.writable && !busy?.headersSent) {
       this.stats.downstream_rq_total.inc();
@@ -287,6 +293,9 @@ export class HttpConnectionManager implements StreamContext {
     flags: number,
     raw: string[],
   ): void {
+    // First thing: a client's RST_STREAM (rapid reset) errors the stream, and an unhandled
+    // stream error would end the process.
+    stream.on('error', () => {});
     const conn = (stream.session as unknown as Tagged | undefined)?.[CONN];
     if (!conn) {
       stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
