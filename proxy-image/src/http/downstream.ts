@@ -49,7 +49,10 @@ export class Http1Downstream implements Downstream {
 
   respond(status: number, headers: HeaderMap, endStream: boolean): void {
     const res = this.res;
-    if (this.closeAfter()) {
+    // A response before the whole request body arrived (stream idle timeout, local reply, early
+    // upstream answer) closes the connection: the rest of the body must never be read as the
+    // next request, nor may a stalled upload hold the connection open.
+    if (this.closeAfter() || !res.req.complete) {
       headers.connection = 'close';
       res.shouldKeepAlive = false;
     }
