@@ -9,8 +9,6 @@ const ENV = CONTROLLER_ENV;
 export interface Settings {
   readonly bucket: string;
   readonly mesh: string;
-  /** Apps reach `catalog` also as `catalog.<suffix>` (the Cloud Map namespace's DNS name). */
-  readonly domainSuffix?: string;
   readonly maxProxyLoss?: number;
   readonly maxEndpointLoss?: number;
 }
@@ -31,7 +29,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     bucket: required(ENV.bucket),
     mesh: required(ENV.mesh),
-    domainSuffix: env[ENV.domainSuffix] || undefined,
     maxProxyLoss: ratio(ENV.maxProxyLoss),
     maxEndpointLoss: ratio(ENV.maxEndpointLoss),
   };

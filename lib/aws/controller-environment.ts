@@ -7,8 +7,6 @@ export const CONTROLLER_ENV = {
   bucket: 'TRELLIS_SNAPSHOT_BUCKET',
   /** The mesh's name: the `Mesh` dimension of every metric. */
   mesh: 'TRELLIS_MESH_NAME',
-  /** The Cloud Map DNS namespace apps resolve services in (`catalog.<suffix>`), when there is one. */
-  domainSuffix: 'TRELLIS_SERVICE_DOMAIN_SUFFIX',
   /** The deletion guard's ratios, 0 to 1. */
   maxProxyLoss: 'TRELLIS_MAX_PROXY_LOSS',
   maxEndpointLoss: 'TRELLIS_MAX_ENDPOINT_LOSS',

@@ -103,9 +103,6 @@ export class CompileController extends Construct {
       environment: {
         [CONTROLLER_ENV.bucket]: props.bucket.bucketName,
         [CONTROLLER_ENV.mesh]: props.meshName,
-        ...(props.namespace.type === 'DNS_PRIVATE' || props.namespace.type === 'DNS_PUBLIC'
-          ? { [CONTROLLER_ENV.domainSuffix]: props.namespace.namespaceName }
-          : {}),
         ...(props.maxProxyLoss !== undefined ? { [CONTROLLER_ENV.maxProxyLoss]: String(props.maxProxyLoss) } : {}),
         ...(props.maxEndpointLoss !== undefined
           ? { [CONTROLLER_ENV.maxEndpointLoss]: String(props.maxEndpointLoss) }

@@ -130,7 +130,6 @@ test('the compile controller: Node.js on arm64, traced, told its bucket and mesh
       Variables: Match.objectLike({
         TRELLIS_SNAPSHOT_BUCKET: { Ref: logicalId(mesh.bucket) },
         TRELLIS_MESH_NAME: 'shop',
-        TRELLIS_SERVICE_DOMAIN_SUFFIX: 'shop.local',
         TRELLIS_ENVOY_PROTO_DIR: '/var/task/proto',
       }),
     },
