@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
-import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Mesh, MeshDefinition, MeshProxy, ProxyImage } from '../../lib/cdk';
@@ -100,6 +100,39 @@ test('a task outside awsvpc, a gateway in Cloud Map, and ECS service discovery o
   expect(() => sidecar.cloudMapOptions()).toThrow(
     /namespace shop\.local is an HTTP namespace; ECS service discovery needs a DNS namespace/,
   );
+});
+
+test('an Ec2Service in awsvpc mode joins the mesh like a FargateService', () => {
+  const stack = newStack();
+  const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 1 });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
+  cluster.addCapacity('Capacity', {
+    instanceType: new ec2.InstanceType('t3.small'),
+    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+  });
+  const mesh = new Mesh(stack, 'Mesh', { definition: MeshDefinition.fromFile(EXAMPLE_MESH), vpc });
+  const task = new ecs.Ec2TaskDefinition(stack, 'Task', { networkMode: ecs.NetworkMode.AWS_VPC });
+  const app = task.addContainer('app', {
+    image: ecs.ContainerImage.fromRegistry('registry.example/reviews:1'),
+    memoryLimitMiB: 256,
+  });
+  const proxy = new MeshProxy(stack, 'Proxy', {
+    mesh,
+    taskDefinition: task,
+    proxy: mesh.serviceVersion('reviews', 'v1'),
+    applicationContainer: app,
+    image: IMAGE,
+  });
+  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition: task, cloudMapOptions: proxy.cloudMapOptions() });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+    RequiresCompatibilities: ['EC2'],
+    NetworkMode: 'awsvpc',
+    ContainerDefinitions: Match.arrayWith([
+      Match.objectLike({ Name: 'app', DependsOn: [{ ContainerName: 'trellis-proxy', Condition: 'HEALTHY' }] }),
+    ]),
+  });
+  template.hasResourceProperties('AWS::ServiceDiscovery::Service', { Name: 'reviews-v1' });
 });
 
 test('a mesh with mTLS warns that the proxy needs its certificates mounted', () => {
