@@ -4,7 +4,7 @@
  * assembly must be environment-agnostic, carry the controller bundled by esbuild (with Envoy's
  * .proto files beside it) and the proxy image asset, and pass cdk-nag.
  */
-import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildHandle, spawnChild } from '../support/child-process';
 import { REPO_ROOT } from '../support/proxy-bundle';
@@ -89,6 +89,38 @@ test('the controller is bundled by esbuild with Envoy’s .proto files, and the 
     out: 'function',
     err: '',
   });
+});
+
+test('the .proto files beside the bundle are enough to validate snapshots against Envoy’s schema', async () => {
+  const assets: Assets = JSON.parse(readFileSync(join(out, 'TrellisShop.assets.json'), 'utf8'));
+  const dir = Object.values(assets.files)
+    .map((f) => join(out, f.source.path))
+    .find((d) => existsSync(join(d, 'index.mjs')))!;
+  // The controller's validation, in a process that may read Envoy's schema only from there.
+  const script = join(tempDir('trellis-proto-check-'), 'check.ts');
+  writeFileSync(
+    script,
+    [
+      `import { compile } from '${join(REPO_ROOT, 'lib/compiler/compile')}';`,
+      `import { validateSnapshot } from '${join(REPO_ROOT, 'lib/compiler/validate-snapshot')}';`,
+      `import { envoyIncludeDirs } from '${join(REPO_ROOT, 'lib/envoy/proto-files')}';`,
+      `import { validateMesh } from '${join(REPO_ROOT, 'lib/model/validate')}';`,
+      `import { SHOP, shopEndpoints } from '${join(REPO_ROOT, 'test/aws/mesh-fixtures')}';`,
+      'const { snapshots } = compile(validateMesh(SHOP).model!, shopEndpoints(2));',
+      'const problems = Object.values(snapshots).flatMap((s) => validateSnapshot(s));',
+      'console.log(JSON.stringify({ dirs: envoyIncludeDirs(), proxies: Object.keys(snapshots).length, problems }));',
+    ].join('\n'),
+  );
+  const check = spawnChild(process.execPath, [join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), script], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, TRELLIS_ENVOY_PROTO_DIR: join(dir, 'proto') },
+  });
+  const { code } = await check.exited;
+  if (code !== 0) throw new Error(check.stderr());
+  const result = JSON.parse(check.stdout().trim().split('\n').at(-1)!);
+  expect(result.dirs.every((d: string) => d.startsWith(join(dir, 'proto')))).toBe(true);
+  expect(result.proxies).toBe(5);
+  expect(result.problems).toEqual([]);
 });
 
 test('the proxy image is an asset built from proxy-image/', () => {
