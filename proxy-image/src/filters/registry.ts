@@ -7,6 +7,7 @@
 import { Fields, isObject } from '../config/fields';
 import { BODY_ROUTER_TYPE, parseBodyRouter } from './body-router';
 import type { HttpFilter } from './http-filter';
+import { JWT_AUTHN_TYPE, parseJwtAuthn } from './jwt-authn';
 import { parseRbacFilter, RBAC_TYPE } from './rbac';
 
 export interface RouterConfig {
@@ -30,6 +31,7 @@ type Factory = (config: Fields) => HttpFilter;
 const FACTORIES: Record<string, Factory> = {
   [BODY_ROUTER_TYPE]: parseBodyRouter,
   [RBAC_TYPE]: parseRbacFilter,
+  [JWT_AUTHN_TYPE]: parseJwtAuthn,
 };
 
 function typeName(url: string): string {
