@@ -3,6 +3,8 @@
  * and either lets the stream continue or stops it (after sending a local reply). The router
  * is always last and is not one of these: the connection manager hands the stream to it.
  */
+
+import type { ClusterManager } from '../cluster/cluster-manager';
 import type { RequestHeaders } from '../http/header-map';
 import type { RequestBody } from '../http/request-body';
 import type { StreamInfo } from '../http/stream-info';
@@ -34,6 +36,8 @@ export interface FilterStatsScope {
   readonly store: StatsStore;
   /** `http.<stat_prefix>.` */
   readonly prefix: string;
+  /** For filters that call out through a cluster (remote JWKS). */
+  readonly clusterManager?: ClusterManager;
 }
 
 export interface HttpFilter {
