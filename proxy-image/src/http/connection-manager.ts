@@ -53,7 +53,9 @@ export class HttpConnectionManager implements StreamContext {
     private readonly rds: RouteConfigProvider | undefined,
   ) {
     this.stats = new HcmStats(store, config.statPrefix);
-    for (const f of config.filters.filters) f.bindStats?.({ store, prefix: `http.${config.statPrefix}.` });
+    for (const f of config.filters.filters) {
+      f.bindStats?.({ store, prefix: `http.${config.statPrefix}.`, clusterManager });
+    }
     this.h1 = http.createServer({
       maxHeaderSize: config.maxRequestHeadersBytes,
       requestTimeout: 0,
