@@ -220,7 +220,7 @@ describe('usage', () => {
     expect(strict.code).toBe(1);
     expect(strict.stdout).toBe('');
     expect(strict.lines).toContain(
-      `${tls}:19:7: spec.backendDefaults.clientPolicy: not carried over: Trellis has no TLS settings yet (they come with its zero-trust mTLS work, issue 7); traffic here is plain text until then`,
+      `${tls}:19:7: spec.backendDefaults.clientPolicy: not carried over: no listener of the mesh uses TLS, so nothing here would accept it; set mtls.mode to 'strict' or 'permissive' to encrypt traffic between proxies`,
     );
     expect(strict.lines.at(-1)).toMatch(/^trellis import: --strict: not everything carried over/);
     const clean = file('clean-node.json', cliInput({ kind: 'virtualNode', name: 'a', spec: node }, 'm'));

@@ -10,7 +10,3 @@ export interface MapContext {
   readonly report: ImportReport;
   readonly trace: Trace;
 }
-
-/** Why App Mesh's TLS settings are reported rather than carried over. */
-export const TLS_NOT_YET =
-  'Trellis has no TLS settings yet (they come with its zero-trust mTLS work, issue 7); traffic here is plain text until then';

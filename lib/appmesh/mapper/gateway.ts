@@ -15,9 +15,10 @@ import type { PathSegment } from '../../model/problem';
 import type { Resource } from '../document';
 import { NameScope, toIdentifier } from '../names';
 import { accessLogSpec } from './access-log';
-import { type MapContext, TLS_NOT_YET } from './context';
+import type { MapContext } from './context';
 import { gatewayListenerSpec } from './listener';
 import { headerMatchSpec, pathMatchSpec, queryParameterSpec } from './match';
+import { clientPolicyNote, meshMtlsMode } from './mtls';
 import { routeKind } from './route';
 
 export type GatewaySpecOut = z.input<typeof gateway>;
@@ -141,7 +142,10 @@ export function gatewaySpecOut(gw: Resource<'virtualGateway'>, name: string, ctx
     routes: [],
   };
   if (spec.backendDefaults?.clientPolicy) {
-    ctx.report.dropped(gw.source, ['spec', 'backendDefaults', 'clientPolicy'], TLS_NOT_YET);
+    const mode = meshMtlsMode(ctx.inventory);
+    const path = ['spec', 'backendDefaults', 'clientPolicy'];
+    if (mode === 'disabled') ctx.report.dropped(gw.source, path, clientPolicyNote(mode));
+    else ctx.report.inferred(gw.source, path, clientPolicyNote(mode));
   }
   if (spec.logging?.accessLog) {
     const log = accessLogSpec(spec.logging.accessLog);

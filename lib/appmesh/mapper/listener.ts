@@ -16,8 +16,9 @@ import type { gatewayListener } from '../../model/gateway';
 import type { connectionPool, healthCheck, listener, outlierDetection, timeout } from '../../model/listener';
 import type { PathSegment } from '../../model/problem';
 import type { Source } from '../source';
-import { type MapContext, TLS_NOT_YET } from './context';
+import type { MapContext } from './context';
 import { duration, millis } from './duration';
+import { GATEWAY_TLS, listenerTlsNote, meshMtlsMode } from './mtls';
 
 export type ListenerSpec = z.input<typeof listener>;
 export type GatewayListenerSpec = z.input<typeof gatewayListener>;
@@ -132,7 +133,7 @@ export function nodeListenerSpec(
       listenerTimeoutSpec(l.timeout),
     );
   }
-  if (l.tls) ctx.report.dropped(source, [...from, 'tls'], TLS_NOT_YET);
+  if (l.tls) ctx.report.inferred(source, [...from, 'tls'], listenerTlsNote(meshMtlsMode(ctx.inventory)));
   return out;
 }
 
@@ -172,6 +173,6 @@ export function gatewayListenerSpec(
       connectionPoolSpec(l.connectionPool),
     );
   }
-  if (l.tls) ctx.report.dropped(source, [...from, 'tls'], TLS_NOT_YET);
+  if (l.tls) ctx.report.dropped(source, [...from, 'tls'], GATEWAY_TLS);
   return out;
 }

@@ -8,6 +8,7 @@ import type { MeshSpec } from '../../model/mesh';
 import { NameScope, toDnsName } from '../names';
 import type { MapContext } from './context';
 import { gatewaySpecOut } from './gateway';
+import { meshMtlsMode } from './mtls';
 import { servicesOut } from './service';
 
 export function meshSpecOut(ctx: MapContext): MeshSpec {
@@ -47,6 +48,8 @@ export function meshSpecOut(ctx: MapContext): MeshSpec {
   }
 
   out.services = servicesOut(ctx);
+  const mtls = meshMtlsMode(inventory);
+  if (mtls !== 'disabled') out.mtls = { mode: mtls };
 
   const gatewayNames = new NameScope(toDnsName);
   for (const name of Object.keys(out.services)) gatewayNames.reserve(name);

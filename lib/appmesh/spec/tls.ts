@@ -1,7 +1,7 @@
 /**
  * App Mesh's TLS shapes: listener TLS (what a node or gateway serves) and client policy TLS
- * (what it expects of backends). Read fully so malformed input is caught, then reported as
- * not carried over: Trellis's TLS comes with its zero-trust work (issue 7).
+ * (what it expects of backends). Read fully so malformed input is caught; the mapper turns
+ * them into the mesh-wide mTLS mode (mapper/mtls.ts).
  */
 import type {
   ClientPolicy,
