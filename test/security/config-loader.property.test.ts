@@ -117,7 +117,7 @@ function mutate(doc: Doc, at: Array<string | number>, m: Mutation): Doc {
   } else if (m.op === 'add') {
     const target = parent[last];
     if (target && typeof target === 'object' && !Array.isArray(target)) target[m.key] = m.value;
-  } else if (Array.isArray(parent)) parent.splice(Number(last), 0, structuredClone(parent[last]));
+  } else if (Array.isArray(parent)) parent.splice(Number(last), 0, structuredClone(parent[Number(last)]));
   return copy;
 }
 

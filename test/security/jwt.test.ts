@@ -50,7 +50,7 @@ let origin: string;
 beforeAll(async () => {
   app = await startUpstream('app');
   jwksBody = JSON.stringify({ keys: [jwk(rsa.publicKey, 'k1', 'RS256')] });
-  jwksServer = createServer((req, res) => {
+  jwksServer = createServer((_req, res) => {
     jwksFetches++;
     res.writeHead(jwksStatus, { 'content-type': 'application/json' });
     res.end(jwksStatus === 200 ? jwksBody : 'down');
