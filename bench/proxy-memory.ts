@@ -2,7 +2,9 @@
  * Issue 3's memory budget: the Trellis proxy's RSS after start (aim ≤ 60 MB) and after a minute
  * of 1,000 requests per second through it (aim ≤ 100 MB), with the peak seen on the way.
  *
- *   npx tsx bench/proxy-memory.ts [--duration <seconds>] [--rate <rps>]
+ *   npx tsx bench/proxy-memory.ts [--duration <seconds>] [--rate <rps>] [--node-args "<v8 flags>"]
+ *
+ * `--node-args` tries V8 settings on the proxy (e.g. "--max-semi-space-size=2").
  */
 
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { openLoop } from './open-loop';
 import { ensureTools } from './packages';
 import { peakRssMiB, rssMiB } from './process-stats';
 import { useNginx } from './targets/nginx';
-import { trellis } from './targets/trellis';
+import { trellisTarget } from './targets/trellis';
 import { SMALL_PATH, startUpstream } from './upstream';
 
 function flag(argv: string[], name: string, fallback: number): number {
@@ -32,7 +34,9 @@ async function main(argv: string[]): Promise<void> {
   useNginx(ensureTools().nginx);
   const dir = tempDir('trellis-bench-memory-');
   const upstream = await startUpstream(join(dir, 'upstream'));
-  const proxy = await trellis.start({ upstream, protocol: 'h1', dir: join(dir, 'proxy') });
+  const i = argv.indexOf('--node-args');
+  const nodeArgs = i >= 0 ? (argv[i + 1] ?? '').split(/\s+/).filter(Boolean) : [];
+  const proxy = await trellisTarget(nodeArgs).start({ upstream, protocol: 'h1', dir: join(dir, 'proxy') });
   await sleep(1000);
   const atStart = rssMiB(proxy.pids);
 
@@ -46,7 +50,7 @@ async function main(argv: string[]): Promise<void> {
   const hwm = peakRssMiB(proxy.pids);
 
   const lines = [
-    `Trellis proxy RSS (${process.version}, bundled, one listener → one cluster)`,
+    `Trellis proxy RSS (${process.version}, bundled, one listener → one cluster${nodeArgs.length ? `, ${nodeArgs.join(' ')}` : ''})`,
     `  after start:                 ${mb(atStart)}   (aim ≤ 60 MB)`,
     `  after ${durationS} s at ${rate} rps:      ${mb(after)}   (aim ≤ 100 MB)`,
     `  peak (sampled / VmHWM):      ${mb(peak)} / ${mb(hwm)}`,

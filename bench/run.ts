@@ -6,7 +6,7 @@
  *
  *   npm run bench [-- --quick] [-- --only Trellis,nginx] [-- --out <dir>]
  *
- * Full run about 14 minutes; --quick about 4 (short runs: indicative only).
+ * Full run about 13 minutes on 2 cores; --quick about 4 (short runs: indicative only).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -92,7 +92,7 @@ async function main(argv: string[]): Promise<void> {
   useNginx(tools.nginx);
   useHaproxy(tools.haproxy);
   const machine = describeMachine(tools);
-  const timing: Timing = o.quick ? { warmS: 1, fixedS: 3, maxS: 3 } : { warmS: 2, fixedS: 10, maxS: 10 };
+  const timing: Timing = o.quick ? { warmS: 1, fixedS: 3, maxS: 3 } : { warmS: 2, fixedS: 8, maxS: 8 };
   const dir = tempDir('trellis-bench-');
   const upstream = await startUpstream(join(dir, 'upstream'));
   const results: ScenarioResult[] = [];
