@@ -22,18 +22,20 @@ function rawExchange(port: number, head: string): Promise<{ status: number; head
     let data = '';
     s.setEncoding('latin1');
     s.on('connect', () => s.write(head));
-    s.on('data', (d) => {
-      data += d;
-      if (data.includes('\r\n\r\n')) s.end();
-    });
-    s.on('error', reject);
-    s.on('close', () => {
+    const done = () => {
+      s.destroy();
       const lines = data.split('\r\n\r\n')[0].split('\r\n');
       const headers = new Map<string, string>();
       for (const l of lines.slice(1))
         headers.set(l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim());
       resolve({ status: Number(lines[0].split(' ')[1]), headers });
+    };
+    // The response head is all this needs: resolve on it rather than waiting for a close.
+    s.on('data', (d) => {
+      data += d;
+      if (data.includes('\r\n\r\n')) done();
     });
+    s.on('error', reject);
   });
 }
 
