@@ -183,3 +183,23 @@ test('HTTP/2 over TLS with ALPN h2 between the sidecars', async () => {
     await h2caller.stop();
   }
 });
+
+test('permissive mode (migration): plaintext and mTLS callers are both served, on their own chains', async () => {
+  const permissive = await startProxy({ config: inboundSidecar(rates, app.port, { permissive: true }) });
+  try {
+    const port = await permissive.listenerPort('inbound');
+    const plain = await httpRequest(`http://127.0.0.1:${port}/plain`);
+    expect(plain.status).toBe(200);
+    const viaMtls = await startProxy({ config: outboundSidecar(accounts, port, rates.spiffeId) });
+    try {
+      expect((await httpRequest(`${await viaMtls.origin('egress')}/mtls`)).status).toBe(200);
+    } finally {
+      await viaMtls.stop();
+    }
+    expect(await permissive.stat('http.inbound_plain.downstream_rq_total')).toBe(1);
+    expect(await permissive.stat('http.inbound.downstream_rq_total')).toBe(1);
+    expect(await permissive.stat('listener.inbound.ssl.handshake')).toBe(1);
+  } finally {
+    await permissive.stop();
+  }
+});

@@ -37,6 +37,10 @@ export class ClientTlsContext {
     return this.material.ready;
   }
 
+  stop(): void {
+    this.material.stop();
+  }
+
   /** ALPN to offer: the cluster's, else what its protocol speaks. */
   alpnFor(protocol: 'http1' | 'http2'): string[] {
     const a = this.config.common.alpn;

@@ -5,6 +5,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { parseBundle } from './chain-verifier';
+import type { FileSecret } from './file-secret';
 import type { SanMatcher } from './san-matcher';
 import { secretManager } from './secret-manager';
 import type { CertificateMaterial, SecretProvider, ValidationMaterial } from './secret-provider';
@@ -22,9 +23,16 @@ export class ContextMaterial {
   private readonly validation: SecretProvider | undefined;
   private cached: Current | undefined;
 
+  private readonly owned: FileSecret[] = [];
+
   constructor(readonly config: CommonTlsConfig) {
-    this.cert = config.certificate ? secretManager.provider(config.certificate) : undefined;
-    this.validation = config.validation ? secretManager.provider(config.validation) : undefined;
+    this.cert = config.certificate ? secretManager.provider(config.certificate, this.owned) : undefined;
+    this.validation = config.validation ? secretManager.provider(config.validation, this.owned) : undefined;
+  }
+
+  /** The context is gone (its chain or cluster was replaced): stop watching inline files. */
+  stop(): void {
+    for (const l of this.owned) l.stop();
   }
 
   /** Resolves when every secret has arrived. */

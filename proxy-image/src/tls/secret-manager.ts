@@ -116,10 +116,16 @@ export class SecretManager {
   }
 
   /** The provider for a TLS context's certificate or validation context; throws when it cannot exist. */
-  provider<T extends TlsCertificateConfig | ValidationContextConfig>(ref: SecretRef<T>): SecretProvider {
+  provider<T extends TlsCertificateConfig | ValidationContextConfig>(
+    ref: SecretRef<T>,
+    owned?: FileSecret[],
+  ): SecretProvider {
     if (ref.kind === 'inline') {
+      // Inline secrets belong to their TLS context (`owned`), which stops their watchers.
       const provider = new SecretProvider('inline');
-      this.inline.push(new FileSecret(ref.secret, provider, undefined));
+      const loader = new FileSecret(ref.secret, provider, undefined);
+      if (owned) owned.push(loader);
+      else this.inline.push(loader);
       return provider;
     }
     if (!ref.source) {

@@ -28,6 +28,10 @@ export class ServerTlsContext {
     return this.material.ready;
   }
 
+  stop(): void {
+    this.material.stop();
+  }
+
   /** Runs the handshake; resolves undefined when the peer was refused (already counted and closed). */
   handshake(socket: Socket, stats: SslStats, where: string): Promise<Handshaken | undefined> {
     const current = this.material.current();
