@@ -74,6 +74,7 @@ export class FilterChain {
 
   drain(soon = false): void {
     this.draining = true;
+    this.tls?.stop();
     this.handler.drain(soon);
   }
 
