@@ -230,6 +230,7 @@ export class Cluster {
   drain(removed: boolean): void {
     if (this.draining) return;
     this.draining = true;
+    this.tls?.stop();
     this.dns?.stop();
     this.outlier?.stop();
     for (const hc of this.healthCheckers) hc.stop();
