@@ -271,7 +271,9 @@ export class HttpConnectionManager implements StreamContext {
     }
     const protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
     if (protocol === 'HTTP/1.0' && !authority) authority = this.config.defaultHostForHttp10;
-    const request: RequestHeaders = { method: req.method ?? 'GET', path, authority, scheme: 'http', headers };
+    // A TLS connection (the handshake set conn.peer) carries https (x-forwarded-proto, RBAC, JWT realm).
+    const scheme = conn.peer ? 'https' : 'http';
+    const request: RequestHeaders = { method: req.method ?? 'GET', path, authority, scheme, headers };
     const hasBody =
       headers['transfer-encoding'] !== undefined ||
       (headers['content-length'] !== undefined && headers['content-length'] !== '0');
