@@ -1,2 +1,3 @@
 export * from './certificate-authority';
 export * from './identity-directory';
+export * from './identity-issuer';
