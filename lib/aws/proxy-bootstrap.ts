@@ -54,6 +54,8 @@ export function s3Bootstrap(o: S3BootstrapOptions): Record<string, unknown> {
         transport_api_version: 'V3',
         grpc_services: [{ google_grpc: { target_uri: s3TargetUri(o), stat_prefix: 's3_snapshot' } }],
         refresh_delay: `${o.pollSeconds ?? 5}s`,
+        // Per S3 request: a large snapshot on a cold connection takes more than Envoy's 1 s default.
+        request_timeout: '10s',
       },
       cds_config: ads,
       lds_config: ads,
