@@ -274,21 +274,26 @@ describe('slow clients', () => {
 });
 
 describe('HTTP/2 abuse', () => {
-  test('rapid reset: 2,000 streams opened and cancelled at once; upstream work stays bounded', async () => {
+  test('rapid reset: streams opened and cancelled at once → GOAWAY once resets dominate; upstream work bounded', async () => {
     const before = app.requests.length;
+    const trips = await proxy.stat('http.ingress.downstream_rq_too_many_premature_resets');
     const session = http2.connect(origin);
-    let goaway = false;
-    session.on('goaway', () => {
-      goaway = true;
-    });
     session.on('error', () => {});
-    for (let i = 0; i < 2000 && !session.destroyed && !goaway; i++) {
+    const closed = new Promise<boolean>((resolve) => {
+      session.on('goaway', () => resolve(true));
+      session.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 15_000).unref();
+    });
+    await new Promise<void>((r) => session.once('connect', () => r()));
+    for (let i = 0; i < 2000 && !session.destroyed && !session.closed; i++) {
       const s = session.request({ ':path': `/rapid-${i}`, ':authority': HOST });
       s.on('error', () => {});
       s.close(http2.constants.NGHTTP2_CANCEL);
+      if (i % 100 === 99) await sleep(10);
     }
-    await sleep(1000);
+    expect(await closed).toBe(true);
     session.destroy();
+    expect(await proxy.stat('http.ingress.downstream_rq_too_many_premature_resets')).toBe(trips + 1);
     // The cancelled streams must not each cost an upstream request.
     expect(app.requests.length - before).toBeLessThan(2000);
   });

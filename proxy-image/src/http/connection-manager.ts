@@ -15,11 +15,13 @@ import type { HcmConfig } from '../config/http-connection-manager';
 import type { DownstreamConnection } from '../listener/downstream-connection';
 import type { RouteConfigProvider } from '../router/route-config-provider';
 import type { RouteTable } from '../router/route-table';
+import type { Counter } from '../stats/metric';
 import type { StatsStore } from '../stats/store';
 import { ActiveStream, type StreamContext } from './active-stream';
 import { Http1Downstream, Http2Downstream } from './downstream';
 import { HcmStats } from './hcm-stats';
 import type { HeaderMap, RequestHeaders } from './header-map';
+import { guardPrematureResets } from './premature-reset';
 import { RequestBody } from './request-body';
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -41,6 +43,7 @@ const STATUS_TEXT: Record<number, string> = {
 
 export class HttpConnectionManager implements StreamContext {
   readonly stats: HcmStats;
+  private readonly prematureResets: Counter;
   private readonly h1: http.Server;
   private readonly h2: http2.Http2Server;
   private draining = false;
@@ -53,6 +56,7 @@ export class HttpConnectionManager implements StreamContext {
     private readonly rds: RouteConfigProvider | undefined,
   ) {
     this.stats = new HcmStats(store, config.statPrefix);
+    this.prematureResets = store.counter(`http.${config.statPrefix}.downstream_rq_too_many_premature_resets`);
     for (const f of config.filters.filters) {
       f.bindStats?.({ store, prefix: `http.${config.statPrefix}.`, clusterManager });
     }
@@ -189,6 +193,7 @@ export class HttpConnectionManager implements StreamContext {
     socket.once('close', () => this.stats.downstream_cx_http2_active.dec());
     this.h2.once('session', (session) => {
       (session as unknown as Tagged)[CONN] = conn;
+      guardPrematureResets(session, () => this.prematureResets.inc());
       conn.onDrain = () => {
         this.stats.downstream_cx_drain_close.inc();
         // GOAWAY: no new streams; the connection closes when the last stream ends.
