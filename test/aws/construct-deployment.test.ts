@@ -76,7 +76,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   responseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/response`;
-});
+  // A synthesis takes seconds, more on a loaded machine.
+}, 180_000);
 
 afterAll(async () => {
   bucket.restore();

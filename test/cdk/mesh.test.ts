@@ -79,7 +79,8 @@ beforeAll(() => {
     xray: false,
   });
   template = Template.fromStack(stack);
-});
+  // A synthesis takes seconds, more on a loaded machine.
+}, 180_000);
 
 afterAll(removeTempDirs);
 

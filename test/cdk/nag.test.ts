@@ -35,7 +35,8 @@ beforeAll(() => {
   // WHEN it synthesizes (a violation would throw here)
   app.synth();
   report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
-});
+  // A synthesis takes seconds, more on a loaded machine.
+}, 180_000);
 
 afterAll(removeTempDirs);
 
