@@ -33,7 +33,9 @@ export interface CompileControllerProps {
   readonly clusters?: readonly ecs.ICluster[];
   /** @default Duration.minutes(5) */
   readonly resyncInterval?: Duration;
+  /** The deletion guard's share of proxies one update may remove. @default 0.5 */
   readonly maxProxyLoss?: number;
+  /** The share of versions that may lose all their endpoints in one update. @default 0.5 */
   readonly maxEndpointLoss?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;

@@ -7,6 +7,7 @@ import { ServiceVersion, type ServiceVersionOptions } from './service-version';
 import type { RouteSpec, ServiceListenerSpec, ServiceSpec } from './shared-interfaces';
 
 export interface MeshServiceOptions {
+  /** @default - none */
   readonly description?: string;
   /** Ports callers reach the service on. @default - the listeners its versions share */
   readonly listeners?: readonly ServiceListenerSpec[];
