@@ -204,3 +204,33 @@ test('mutated xDS resources (Listener, Cluster, Secret): accepted or a ConfigLoa
     { numRuns: 1000 },
   );
 });
+
+test('a TLS context naming a static secret that is not defined is refused with the listener named', () => {
+  const doc = structuredClone(SEEDS[0]);
+  doc.static_resources.secrets = doc.static_resources.secrets.filter(
+    (s: { name: string }) => s.name !== 'trust-bundle',
+  );
+  expect(() => loadBootstrap(doc)).toThrow(
+    /static_resources\.secrets: secret "trust-bundle" used by listener "inbound" filter chain "inbound-mtls" is not defined here and has no sds_config/,
+  );
+});
+
+test('TLS below 1.2 and unknown transport sockets are refused with the field named', () => {
+  const doc = structuredClone(SEEDS[1]);
+  const ts = doc.static_resources.clusters[0].transport_socket;
+  ts.typed_config.common_tls_context.tls_params.tls_minimum_protocol_version = 'TLSv1_1';
+  expect(() => loadBootstrap(doc)).toThrow(
+    /tls_minimum_protocol_version: TLSv1_1 is not supported \(TLS 1\.2 is the minimum\)/,
+  );
+  const alts = structuredClone(SEEDS[1]);
+  alts.static_resources.clusters[0].transport_socket = {
+    name: 'envoy.transport_sockets.alts',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.alts.v3.Alts',
+      handshaker_service: 'x',
+    },
+  };
+  expect(() => loadBootstrap(alts)).toThrow(
+    /transport_socket\.typed_config: envoy\.transport_sockets\.alts is not supported/,
+  );
+});

@@ -11,6 +11,8 @@ import { secretManager } from './secret-manager';
 import type { CertificateMaterial, SecretProvider, ValidationMaterial } from './secret-provider';
 import type { CommonTlsConfig } from './tls-context';
 
+const INITIAL_FETCH_TIMEOUT_MS = 15_000;
+
 export interface Current {
   readonly key: string;
   readonly ctx: SecureContext;
@@ -35,9 +37,13 @@ export class ContextMaterial {
     for (const l of this.owned) l.stop();
   }
 
-  /** Resolves when every secret has arrived. */
+  /**
+   * Resolves when every secret has arrived, or after Envoy's initial fetch timeout (15 s): the
+   * listener or cluster then starts and refuses TLS connections until its secrets arrive.
+   */
   get ready(): Promise<void> {
-    return Promise.all([this.cert?.ready, this.validation?.ready]).then(() => undefined);
+    const all = Promise.all([this.cert?.ready, this.validation?.ready]).then(() => undefined);
+    return Promise.race([all, new Promise<void>((r) => setTimeout(r, INITIAL_FETCH_TIMEOUT_MS).unref())]);
   }
 
   get validates(): boolean {
