@@ -5,6 +5,7 @@
  */
 
 import { parseSecret, type SecretConfig } from '../tls/secret';
+import { missingStaticSecrets } from '../tls/static-secret-refs';
 import { parseAddress, type SocketAddress } from './address';
 import { type ClusterConfig, parseCluster } from './cluster';
 import { type ApiConfigSource, type ConfigSourceSpec, parseApiConfigSource, parseConfigSource } from './config-source';
@@ -50,6 +51,9 @@ export function parseBootstrap(f: Fields, overrides: NodeOverrides = {}): Bootst
     listeners = sr.array('listeners').map(parseListener);
     clusters = sr.array('clusters').map((c) => parseCluster(c, JSON.stringify(c.raw)));
     secrets = sr.array('secrets').map(parseSecret);
+    for (const [where, name] of missingStaticSecrets(listeners, clusters, secrets)) {
+      sr.fail('secrets', `secret "${name}" used by ${where} is not defined here and has no sds_config`);
+    }
     sr.done();
   }
   const seen = new Set<string>();
