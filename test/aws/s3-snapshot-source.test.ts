@@ -107,6 +107,19 @@ describe('S3 location', () => {
 });
 
 describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
+  test('a bad S3 target stops the proxy at startup with the field and the reason', async () => {
+    const bad = await startProxy({
+      config: s3Bootstrap({ proxy: 'ingress', bucket: 'Not_A_Bucket', adminAddress: '127.0.0.1', adminPort: 0 }),
+      format: 'json',
+      waitReady: false,
+    });
+    const { code } = await bad.child.exited;
+    expect(code).toBe(1);
+    expect(bad.output()).toContain(
+      "ads_config.grpc_services[0].google_grpc.target_uri: 'Not_A_Bucket' is not an S3 bucket name",
+    );
+  });
+
   test('serves the published snapshot, follows a new version, keeps serving without S3', async () => {
     // GIVEN a published snapshot routing the gateway to blue
     const first = await publishIngress(blue.port);
