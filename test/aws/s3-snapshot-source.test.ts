@@ -192,5 +192,5 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
     await waitFor('the bad pointer to be rejected', async () => (await p.stat('trellis.s3_snapshot.rejected')) > 0);
     expect(await upstreamOf(p)).toBe('blue');
     expect(await p.stat('trellis.s3_snapshot.updated')).toBe(3);
-  });
+  }, 120_000);
 });

@@ -19,7 +19,9 @@ import type { StatsStore } from '../stats/store';
 import { resourceName, type Subscription, type SubscriptionCallbacks } from '../xds/subscription';
 import type { S3Location } from './s3-location';
 
+/** Backoff stops growing at 30 s, or at ten poll intervals when polling is faster. */
 const BACKOFF_MAX_MS = 30_000;
+const BACKOFF_MAX_POLLS = 10;
 /** Delivery order: clusters (and their endpoints) before the listeners and routes that use them. */
 const ORDER = [
   RESOURCE_TYPE_URLS.clusters,
@@ -154,7 +156,8 @@ export class S3SnapshotSource {
       const why = `s3://${location.bucket}/${this.pointerKey}: ${(e as Error).message}`;
       // The watches keep what they have; only a proxy that never got a snapshot is left waiting.
       for (const w of this.watches.values()) w.cb.onFailure(why, false);
-      const cap = Math.min(BACKOFF_MAX_MS, this.o.pollIntervalMs * 2 ** this.failures);
+      const max = Math.min(BACKOFF_MAX_MS, this.o.pollIntervalMs * BACKOFF_MAX_POLLS);
+      const cap = Math.min(max, this.o.pollIntervalMs * 2 ** this.failures);
       this.schedule(this.o.pollIntervalMs / 2 + Math.random() * cap);
     }
   }
