@@ -52,14 +52,26 @@ export interface ReportInput {
   readonly load: readonly [number, number];
 }
 
-export function ratios(results: readonly ScenarioResult[], protocol: Protocol): Record<string, number> {
-  const max = (t: string) => find(results, t, protocol, 1, 'small')?.max?.rps ?? Number.NaN;
-  const trellis = max('Trellis');
-  const peers = [max('http-proxy'), max('@fastify/http-proxy')].filter(Number.isFinite);
+/**
+ * Trellis ÷ each peer, by `measure`: the maximum rate seen, or requests per CPU-second at that
+ * rate (1,000 ÷ CPU s per 1,000 requests), which neighbours on a shared machine disturb less.
+ */
+export function ratios(
+  results: readonly ScenarioResult[],
+  protocol: Protocol,
+  measure: 'rate' | 'cpu' = 'rate',
+): Record<string, number> {
+  const value = (t: string) => {
+    const max = find(results, t, protocol, 1, 'small')?.max;
+    if (!max) return Number.NaN;
+    return measure === 'rate' ? max.rps : 1000 / max.cpuPer1000;
+  };
+  const trellis = value('Trellis');
+  const peers = [value('http-proxy'), value('@fastify/http-proxy')].filter(Number.isFinite);
   return {
     'best Node peer': trellis / Math.max(...peers),
-    nginx: trellis / max('nginx'),
-    HAProxy: trellis / max('HAProxy'),
+    nginx: trellis / value('nginx'),
+    HAProxy: trellis / value('HAProxy'),
   };
 }
 
@@ -153,11 +165,21 @@ export function renderReport(o: ReportInput): string {
     out.push('');
   }
 
-  out.push("## Trellis's ratios (maximum throughput, one hop, small body)", '');
-  out.push('| protocol | ÷ best Node peer (target ≥ 1.5) | ÷ nginx | ÷ HAProxy |', '| --- | --- | --- | --- |');
+  out.push("## Trellis's ratios (one hop, small body)", '');
+  out.push(
+    'By maximum rate, and by requests per CPU-second at maximum rate (steadier when neighbours share the cores).',
+    '',
+  );
+  out.push(
+    '| protocol | measure | ÷ best Node peer (target ≥ 1.5) | ÷ nginx | ÷ HAProxy |',
+    '| --- | --- | --- | --- | --- |',
+  );
   for (const protocol of ['h1', 'h2'] as const) {
-    const q = ratios(results, protocol);
-    out.push(`| ${PROTOCOL[protocol]} | ${f(q['best Node peer'])} | ${f(q.nginx)} | ${f(q.HAProxy)} |`);
+    for (const measure of ['rate', 'cpu'] as const) {
+      const q = ratios(results, protocol, measure);
+      const label = measure === 'rate' ? 'max rps' : 'requests per CPU-second';
+      out.push(`| ${PROTOCOL[protocol]} | ${label} | ${f(q['best Node peer'])} | ${f(q.nginx)} | ${f(q.HAProxy)} |`);
+    }
   }
   out.push('');
   const t = find(results, 'Trellis', 'h1', 1, 'small');

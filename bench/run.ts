@@ -2,7 +2,7 @@
  * `npm run bench`: the Trellis proxy beside direct calls, nginx, HAProxy, http-proxy and
  * @fastify/http-proxy on 127.0.0.1, in one run on one machine (issue 8), then the compiler
  * benchmark (bench/compile.ts). Writes bench/results/<date>.md and .svg, the raw figures to
- * bench/results/raw/<date>.json, and prints the table.
+ * bench/results/raw/<date>.json (bench/render.ts redraws from them), and prints the table.
  *
  *   npm run bench [-- --quick] [-- --only Trellis,nginx] [-- --out <dir>]
  *
@@ -15,19 +15,17 @@ import { join, relative, resolve } from 'node:path';
 import { stopAllProcesses } from '../test/support/child-process';
 import { REPO_ROOT } from '../test/support/proxy-bundle';
 import { removeTempDirs, tempDir } from '../test/support/temp-dir';
-import { renderChart } from './chart';
 import { describeMachine } from './machine';
 import { ensureTools } from './packages';
-import { renderReport } from './report';
+import { RATES, type RawRun, writeResults } from './render';
 import { type Body, runScenario, type Scenario, type ScenarioResult, type Timing } from './scenario';
 import { haproxy, useHaproxy } from './targets/haproxy';
 import { nginx, useNginx } from './targets/nginx';
 import { fastifyProxyPeer, httpProxyPeer } from './targets/node-peers';
 import type { TargetKind } from './targets/target';
 import { trellis } from './targets/trellis';
-import { LARGE_PATH, SMALL_BODY, SMALL_PATH, startUpstream } from './upstream';
+import { LARGE_PATH, SMALL_PATH, startUpstream } from './upstream';
 
-const RATES = [500, 1000, 2000] as const;
 const KINDS: TargetKind[] = [trellis, nginx, haproxy, httpProxyPeer, fastifyProxyPeer];
 
 interface Options {
@@ -120,28 +118,21 @@ async function main(argv: string[]): Promise<void> {
 
   const date = new Date().toISOString().slice(0, 16).replace(':', '');
   const name = `${date}${o.quick ? '-quick' : ''}`;
-  mkdirSync(join(o.out, 'raw'), { recursive: true });
-  const chartFile = `${name}.svg`;
-  writeFileSync(
-    join(o.out, chartFile),
-    renderChart(results, `Proxies on ${machine.cpu}, ${machine.cores} cores (${date})`),
-  );
-  const md = `${renderReport({
-    date,
+  const raw: RawRun = {
     machine,
-    results,
-    rates: RATES,
     timing,
+    results,
+    date,
     quick: o.quick,
-    smallBytes: Buffer.byteLength(SMALL_BODY),
-    chart: chartFile,
     load: [loadAtStart, os.loadavg()[0]],
-  })}\n## Compiler (bench/compile.ts${o.quick ? ' 200' : ''})\n\n\`\`\`\n${compile}\n\`\`\`\n`;
-  writeFileSync(join(o.out, `${name}.md`), md);
-  writeFileSync(join(o.out, 'raw', `${name}.json`), JSON.stringify({ machine, timing, results }, null, 2));
+    compile,
+  };
+  mkdirSync(join(o.out, 'raw'), { recursive: true });
+  writeFileSync(join(o.out, 'raw', `${name}.json`), JSON.stringify(raw, null, 2));
+  const md = writeResults(raw, o.out, name);
   process.stdout.write(`${md}\n`);
   process.stderr.write(
-    `wrote ${relative(process.cwd(), join(o.out, `${name}.md`))} and ${chartFile} in ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
+    `wrote ${relative(process.cwd(), join(o.out, `${name}.md`))} and ${name}.svg in ${((Date.now() - started) / 60_000).toFixed(1)} min\n`,
   );
 }
 
