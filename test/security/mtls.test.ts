@@ -111,6 +111,10 @@ test('a plaintext client is refused and counted', async () => {
     async () => (await callee.stat('listener.inbound.no_filter_chain_match')) > before,
   );
   expect(app.requests.some((r) => r.path === '/')).toBe(false);
+  await waitFor('the refusal log', () => /refused: no filter chain matches/.test(callee.output()));
+  expect(callee.output()).toMatch(
+    /listener inbound: connection from 127\.0\.0\.1:\d+ refused: no filter chain matches \(transport raw_buffer\)/,
+  );
 });
 
 test('a client without a certificate is refused: ssl.fail_verify_no_cert', async () => {

@@ -46,6 +46,7 @@ export class ActiveListener {
   private cxActive: Gauge | undefined;
   private noChain: Counter | undefined;
   private statPrefix = '';
+  private lastNoChainLog = 0;
 
   constructor(
     public config: ListenerConfig,
@@ -110,6 +111,14 @@ export class ActiveListener {
     this.cxTotal?.inc();
     if (!chain) {
       this.noChain?.inc();
+      // Logged at most once a second: a scan or a plaintext client on an mTLS-only listener.
+      const now = Date.now();
+      if (now - this.lastNoChainLog >= 1000) {
+        this.lastNoChainLog = now;
+        log.warn(
+          `listener ${this.config.name}: connection from ${conn.remoteAddress}:${conn.remotePort} refused: no filter chain matches${conn.transportProtocol ? ` (transport ${conn.transportProtocol})` : ''}`,
+        );
+      }
       socket.destroy();
       return;
     }
