@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { writeIdentityDirectory } from '../../lib/pki';
 import { failures, runLoad } from '../support/http-client';
-import { TestPki, type TestIdentity } from '../support/pki';
+import { type TestIdentity, TestPki } from '../support/pki';
 import { type ProxyHandle, startProxy } from '../support/proxy';
 import { closeAllUpstreams, type HttpUpstream, startUpstream } from '../support/upstream';
 import { waitFor } from '../support/wait';
@@ -88,7 +88,10 @@ test('rotating both sidecars certificates under load loses no request', async ()
   await waitFor('callee reloads', async () => (await callee.stat('sds.identity.update_success')) >= 1);
   await waitFor('caller reloads', async () => (await caller.stat('sds.identity.update_success')) >= 1);
   const latestCallee = serials[2];
-  await waitFor('a new connection presents the newest callee certificate', async () => (await servedSerial()) === latestCallee);
+  await waitFor(
+    'a new connection presents the newest callee certificate',
+    async () => (await servedSerial()) === latestCallee,
+  );
   expect(await caller.stat('cluster.callee.ssl.handshake')).toBeGreaterThan(10);
   expect(await callee.stat('sds.identity.key_rotation_failed')).toBe(0);
   expect(app.requests.length).toBe(3000);
