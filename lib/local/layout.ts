@@ -6,6 +6,7 @@
  */
 import type { ProxyPlacement } from '../compiler/placement';
 import type { MeshModel, VersionModel } from '../model/model';
+import { identityDirectory } from '../pki/identity-issuer';
 import { LOOPBACK, type PortAllocator } from './port-allocator';
 
 export interface ProxyLayout {
@@ -31,6 +32,8 @@ export interface LayoutOptions {
   readonly ports: PortAllocator;
   /** Gateways take ephemeral ports too instead of their mesh ports. */
   readonly ephemeralGateways?: boolean;
+  /** Where each proxy's identity directory lives when the mesh uses mTLS (see lib/pki). */
+  readonly tlsRoot?: string;
 }
 
 export class Layout {
@@ -112,6 +115,7 @@ export class Layout {
       egressPort: p.egressPort,
       tcpEgressPorts: p.tcpEgressPorts,
       gatewayPorts: p.gatewayPorts,
+      ...(this.options.tlsRoot ? { tls: { directory: identityDirectory(this.options.tlsRoot, name) } } : {}),
     };
   }
 }

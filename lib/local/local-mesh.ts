@@ -10,9 +10,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type DashboardState, dashboardState } from '../dashboard/dashboard-state';
+import { gatewayIdentity, versionIdentity } from '../model/identity';
 import { parseMeshText } from '../model/load';
 import type { MeshModel } from '../model/model';
 import { formatProblem, type Problem } from '../model/problem';
+import { LocalIdentityIssuer } from '../pki/identity-issuer';
 import { Registry } from '../registry/registry';
 import { RegistryFile } from '../registry/registry-file';
 import { ControlPlane } from './control-plane';
@@ -58,6 +60,9 @@ export class LocalMesh {
   private readonly traffic: TrafficStats;
   private readonly registrars = new Map<string, InstanceRegistrar>();
   private readonly runDir = mkdtempSync(join(tmpdir(), 'trellis-up-'));
+  private issuer: LocalIdentityIssuer | undefined;
+  private issuerTrustDomain: string | undefined;
+  private readonly issued = new Set<string>();
   private readonly ports: PortAllocator;
   private registryFile: RegistryFile | undefined;
   private watcher: MeshWatcher | undefined;
@@ -71,7 +76,11 @@ export class LocalMesh {
   constructor(private readonly o: LocalMeshOptions) {
     this.file = resolve(o.file);
     this.ports = new PortAllocator(o.portBase);
-    this.layout = new Layout({ ports: this.ports, ephemeralGateways: o.ephemeralGateways });
+    this.layout = new Layout({
+      ports: this.ports,
+      ephemeralGateways: o.ephemeralGateways,
+      tlsRoot: join(this.runDir, 'tls'),
+    });
     this.supervisor = new Supervisor({ output: o.out });
     this.plane = new ControlPlane(this.layout, new Registry());
     this.server = new ControlServer(this.plane, () => this.dashboard());
@@ -118,6 +127,7 @@ export class LocalMesh {
       });
       await this.registryFile.open();
     }
+    await this.issueIdentities(model);
     const problems = this.plane.apply(model);
     if (problems.length) throw new MeshStartError(problems.map((p) => formatProblem(loaded.locate(p))).join('\n'));
 
@@ -149,6 +159,7 @@ export class LocalMesh {
       this.watcher?.stop();
       this.traffic.stop();
       for (const r of this.registrars.values()) r.stop(false);
+      this.issuer?.stop();
       await this.supervisor.stopAll();
       await this.plane.close();
       await this.server.close();
@@ -251,8 +262,37 @@ export class LocalMesh {
     this.supervisor.start(proxyUnit(p, this.proxyCmd!, this.runDir, this.xdsPort));
   }
 
+  /**
+   * An mTLS mesh gets a CA for this run and a short-lived certificate per proxy, written where
+   * the proxy's Secrets watch (layout placement), renewed before expiry with no restart.
+   */
+  private async issueIdentities(model: MeshModel): Promise<void> {
+    if (model.mtls.mode === 'disabled') return;
+    const td = model.mtls.trustDomain;
+    if (!this.issuer || this.issuerTrustDomain !== td) {
+      this.issuer?.stop();
+      this.issuer = await LocalIdentityIssuer.create({ trustDomain: td, rootDir: join(this.runDir, 'tls') });
+      this.issuerTrustDomain = td;
+      this.issued.clear();
+      this.issuer.startRenewal((e) => this.plane.event('error', `certificate renewal: ${e.message}`));
+      this.step(`mTLS (${model.mtls.mode}): a CA for trust domain ${td}`);
+    }
+    const ids: [string, string][] = [
+      ...model.gateways.map((g): [string, string] => [g.name, gatewayIdentity(td, g.name)]),
+      ...model.services.flatMap((s) =>
+        s.versions.map((v): [string, string] => [`${s.name}/${v.name}`, versionIdentity(td, s.name, v.name)]),
+      ),
+    ];
+    for (const [proxy, id] of ids) {
+      if (this.issued.has(proxy)) continue;
+      await this.issuer.issue(proxy, id);
+      this.issued.add(proxy);
+    }
+  }
+
   private async onEdit(model: MeshModel, locate: (p: Problem) => Problem): Promise<void> {
     await this.layout.assign(model);
+    await this.issueIdentities(model);
     const before = this.plane.generation;
     const problems = this.plane.apply(model);
     if (problems.length) {

@@ -25,6 +25,10 @@ export interface IssuerOptions {
   readonly certificateValidityMs?: number;
 }
 
+export function identityDirectory(rootDir: string, proxy: string): string {
+  return join(rootDir, proxy.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
 export class LocalIdentityIssuer {
   private readonly identities = new Map<string, WorkloadIdentity>();
   private timer: NodeJS.Timeout | undefined;
@@ -42,9 +46,14 @@ export class LocalIdentityIssuer {
     return this.o.certificateValidityMs ?? 3_600_000;
   }
 
+  /** Where `proxy`'s certificate, key and CA bundle are written (what its Secrets watch). */
+  directory(proxy: string): string {
+    return identityDirectory(this.o.rootDir, proxy);
+  }
+
   /** Issues (or re-issues) `proxy`'s certificate into its directory. */
   async issue(proxy: string, spiffeId: string): Promise<WorkloadIdentity> {
-    const dir = join(this.o.rootDir, proxy.replace(/[^A-Za-z0-9._-]/g, '_'));
+    const dir = this.directory(proxy);
     const cert = await issueCertificate(this.ca, { spiffeId, validityMs: this.validityMs });
     writeIdentityDirectory(dir, { certPem: cert.certPem, keyPem: cert.keyPem, caPem: this.ca.certPem });
     const id = this.identities.get(proxy) ?? { proxy, spiffeId, dir, notAfter: cert.notAfter };
