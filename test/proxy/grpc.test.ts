@@ -95,7 +95,10 @@ const H2 = {
   },
 };
 
-async function grpcProxy(routeExtra: Record<string, unknown> = {}, clusters?: Record<string, number[]>): Promise<ProxyHandle> {
+async function grpcProxy(
+  routeExtra: Record<string, unknown> = {},
+  clusters?: Record<string, number[]>,
+): Promise<ProxyHandle> {
   return startProxy({
     config: httpBootstrap({
       clusters: clusters ?? { grpc: [serverPort] },
@@ -113,9 +116,14 @@ function client(port: number): EchoClient {
 function unary(c: EchoClient, method: string, req: unknown, md = new grpc.Metadata(), deadlineMs = 10_000) {
   return new Promise<{ err: grpc.ServiceError | null; res?: unknown; trailers?: grpc.Metadata }>((resolve) => {
     let trailers: grpc.Metadata | undefined;
-    const call = c[method](json(req), md, { deadline: Date.now() + deadlineMs }, (err: grpc.ServiceError | null, res?: Buffer) => {
-      setImmediate(() => resolve({ err, res: res ? parse(res) : undefined, trailers }));
-    }) as grpc.ClientUnaryCall;
+    const call = c[method](
+      json(req),
+      md,
+      { deadline: Date.now() + deadlineMs },
+      (err: grpc.ServiceError | null, res?: Buffer) => {
+        setImmediate(() => resolve({ err, res: res ? parse(res) : undefined, trailers }));
+      },
+    ) as grpc.ClientUnaryCall;
     call.on('status', (s: grpc.StatusObject) => {
       trailers = s.metadata;
     });

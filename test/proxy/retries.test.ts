@@ -87,7 +87,10 @@ test('when retries run out, the last response is returned with URX', async () =>
 test('only retriable outcomes are retried: a 500 is not a gateway error', async () => {
   const up = await startUpstream('500', { handler: flaky(1, 500) });
   const proxy = await startProxy({
-    config: httpBootstrap({ clusters: { svc: [up.port] }, routes: retryRoute({ retry_on: 'gateway-error', num_retries: 3 }) }),
+    config: httpBootstrap({
+      clusters: { svc: [up.port] },
+      routes: retryRoute({ retry_on: 'gateway-error', num_retries: 3 }),
+    }),
   });
   const r = await httpRequest(`${await proxy.origin()}/`);
   expect(r.status).toBe(500);
@@ -153,7 +156,11 @@ test('a reset before the response is retried, and the POST body is replayed inta
     config: httpBootstrap({ clusters: { svc: [up.port] }, routes: retryRoute({ retry_on: 'reset', num_retries: 1 }) }),
   });
   const body = 'x'.repeat(20_000);
-  const r = await httpRequest(`${await proxy.origin()}/upload`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+  const r = await httpRequest(`${await proxy.origin()}/upload`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'text/plain' },
+  });
   expect(r.status).toBe(200);
   expect(r.body).toBe(body);
   expect(up.requests).toHaveLength(2);
@@ -163,7 +170,10 @@ test('a reset before the response is retried, and the POST body is replayed inta
 test('x-envoy-retry-on and x-envoy-max-retries work for internal callers only', async () => {
   const up = await startUpstream('headers', { handler: flaky(1) });
   const internal = await startProxy({
-    config: httpBootstrap({ clusters: { svc: [up.port] }, routes: [{ match: { prefix: '/' }, route: { cluster: 'svc' } }] }),
+    config: httpBootstrap({
+      clusters: { svc: [up.port] },
+      routes: [{ match: { prefix: '/' }, route: { cluster: 'svc' } }],
+    }),
   });
   const r = await httpRequest(`${await internal.origin()}/`, {
     headers: { 'x-envoy-retry-on': '5xx', 'x-envoy-max-retries': '1' },
@@ -223,7 +233,10 @@ test('gRPC retry_on: a trailers-only UNAVAILABLE is retried', async () => {
     },
   });
   const proxy = await startProxy({
-    config: httpBootstrap({ clusters: { svc: [up.port] }, routes: retryRoute({ retry_on: 'unavailable', num_retries: 1 }) }),
+    config: httpBootstrap({
+      clusters: { svc: [up.port] },
+      routes: retryRoute({ retry_on: 'unavailable', num_retries: 1 }),
+    }),
   });
   const r = await httpRequest(`${await proxy.origin()}/pkg.Svc/Call`, {
     method: 'POST',
