@@ -24,3 +24,4 @@ export const RBAC_HTTP = t('envoy.extensions.filters.http.rbac.v3.RBAC');
 export const RBAC_NETWORK = t('envoy.extensions.filters.network.rbac.v3.RBAC');
 export const JWT_AUTHN = t('envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication');
 export const JWT_PER_ROUTE = t('envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig');
+export const XRAY_CONFIG = t('envoy.config.trace.v3.XRayConfig');

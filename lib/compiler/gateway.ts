@@ -16,7 +16,7 @@ import * as names from './names';
 import { OutboundClusters } from './outbound';
 import type { ProxyPlacement } from './placement';
 import { envoyRoute } from './route';
-import { bodyRouting, proxySecrets } from './sidecar';
+import { bodyRouting, proxySecrets, tracingOf } from './sidecar';
 import { type EnvoyResource, makeSnapshot, type Snapshot } from './snapshot';
 
 type Json = Record<string, unknown>;
@@ -140,6 +140,7 @@ export function compileGateway(
       bodyRouting: bodyRouting(bodyRoutes),
       accessLog: gateway.accessLog,
       guards: gateway.jwt ? [jwtAuthnFilter(gateway.jwt, [...requirements.values()])] : [],
+      tracing: tracingOf(ctx.model, gateway.name),
     });
     const port = placement.gatewayPorts?.[l.port] ?? l.port;
     listeners.push(listener(name, placement.bindAddress ?? '0.0.0.0', port, 'INBOUND', { kind: 'http', hcm }));

@@ -4,6 +4,7 @@
  * address, reject underscores, unescape slashes, strip host ports, tighter timeouts).
  */
 import { envoyDuration } from '../model/duration';
+import type { Tracing } from '../model/tracing';
 import type { AccessLog } from '../model/version';
 import type { BodyRouting } from './body-router';
 import { bodyRouterFilter } from './body-router';
@@ -14,6 +15,7 @@ import {
   HTTP_CONNECTION_MANAGER,
   ROUTER,
   TCP_PROXY,
+  XRAY_CONFIG,
 } from './extensions';
 
 type Json = Record<string, unknown>;
@@ -33,6 +35,8 @@ export interface HcmOptions {
   readonly accessLog?: AccessLog;
   /** Filters that decide before anything else runs: authentication, then authorization. */
   readonly guards?: readonly Json[];
+  /** X-Ray tracing: the segment name this proxy reports under, and the daemon. */
+  readonly tracing?: { readonly segmentName: string; readonly tracing: Tracing };
 }
 
 export function accessLogs(log: AccessLog | undefined): Json[] | undefined {
@@ -79,6 +83,7 @@ export function httpConnectionManager(o: HcmOptions): Json {
     },
   };
   if (edge) hcm.strip_any_host_port = true;
+  if (o.tracing) hcm.tracing = xrayTracing(o.tracing.segmentName, o.tracing.tracing);
   const logs = accessLogs(o.accessLog);
   if (logs) hcm.access_log = logs;
   return hcm;
@@ -95,4 +100,11 @@ export function tcpProxy(
   const logs = accessLogs(opts.accessLog);
   if (logs) out.access_log = logs;
   return out;
+}
+
+function xrayTracing(segmentName: string, t: Tracing): Json {
+  const config: Json = { '@type': XRAY_CONFIG, segment_name: segmentName };
+  if (t.xray.daemon)
+    config.daemon_endpoint = { protocol: 'UDP', address: t.xray.daemon.address, port_value: t.xray.daemon.port };
+  return { provider: { name: 'envoy.tracers.xray', typed_config: config } };
 }

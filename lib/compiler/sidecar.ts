@@ -60,6 +60,7 @@ function inbound(
       idleMs: l.timeout.idleMs,
       accessLog: v.accessLog,
       guards: authorization ? httpRbacFilters(authorization, l.port) : [],
+      tracing: tracingOf(model, `${v.service}/${v.name}`),
     });
     out.listeners.push(listener(name, bind, port, 'INBOUND', { kind: 'http', hcm }, tls));
   });
@@ -185,6 +186,7 @@ export function compileSidecar(
       bodyRouting: bodyRouting(egressRoutes),
       passthrough,
       accessLog: version.accessLog,
+      tracing: tracingOf(model, `${version.service}/${version.name}`),
     });
     out.listeners.push(
       listener(name, placement.bindAddress ?? '0.0.0.0', placement.egressPort ?? DEFAULT_EGRESS_PORT, 'OUTBOUND', {
@@ -207,4 +209,9 @@ export function compileSidecar(
 export function proxySecrets(model: MeshModel, placement: ProxyPlacement): EnvoyResource[] {
   if (model.mtls.mode === 'disabled') return [];
   return mtlsSecrets(placement.tls?.directory ?? DEFAULT_TLS_DIRECTORY, placement.tls?.certificates);
+}
+
+/** App Mesh named X-Ray segments `<mesh>/<virtual node>`; Trellis `<mesh>/<service>/<version>`. */
+export function tracingOf(model: MeshModel, proxy: string) {
+  return model.tracing ? { segmentName: `${model.name}/${proxy}`, tracing: model.tracing } : undefined;
 }

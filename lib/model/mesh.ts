@@ -9,6 +9,7 @@ import { mtls } from './mtls';
 import { dnsName, port } from './primitives';
 import { retryPolicy } from './route';
 import { service } from './service';
+import { tracing } from './tracing';
 
 export const externalService = z.strictObject({
   /** DNS names callers use; the proxy resolves them. */
@@ -36,6 +37,8 @@ export const mesh = z.strictObject({
   defaults: meshDefaults.optional(),
   /** Mutual TLS between proxies. @default { mode: 'disabled' } */
   mtls: mtls.optional(),
+  /** X-Ray traces from every proxy. @default none */
+  tracing: tracing.optional(),
   services: z.record(dnsName, service),
   gateways: z.record(dnsName, gateway).optional(),
   externalServices: z.record(dnsName, externalService).optional(),

@@ -12,6 +12,7 @@ import type { Mtls } from './mtls';
 import type { Protocol } from './primitives';
 import type { PathSegment } from './problem';
 import type { RetryPolicy } from './route';
+import type { Tracing } from './tracing';
 import type { AccessLog, Discovery, Run } from './version';
 
 export interface MeshModel {
@@ -22,6 +23,7 @@ export interface MeshModel {
   readonly gateways: readonly GatewayModel[];
   readonly externalServices: readonly ExternalServiceModel[];
   readonly mtls: MtlsModel;
+  readonly tracing?: Tracing;
 }
 
 export interface MtlsModel extends Mtls {

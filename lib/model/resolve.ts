@@ -207,7 +207,15 @@ export function resolveMesh(parsed: ParsedMesh): { model?: MeshModel; problems: 
 
   if (problems.length > 0) return { problems };
   return {
-    model: { name: parsed.name, egress: parsed.egress, services: serviceModels, gateways, externalServices, mtls },
+    model: {
+      name: parsed.name,
+      egress: parsed.egress,
+      services: serviceModels,
+      gateways,
+      externalServices,
+      mtls,
+      ...(parsed.tracing ? { tracing: parsed.tracing } : {}),
+    },
     problems,
   };
 }
