@@ -32,7 +32,7 @@ it('names each proxy segment <mesh>/<proxy>, on ingress, egress and gateway list
   const s = snapshots(spec({ xray: { daemon: { address: '127.0.0.1', port: 2000 } } }));
   const seen: string[] = [];
   for (const [proxy, snap] of Object.entries(s)) {
-    for (const [name, hcm] of hcms(snap.resources.listeners as Json[])) {
+    for (const [name, hcm] of hcms(snap.resources.listeners as readonly Json[])) {
       expect(hcm.tracing).toEqual({
         provider: {
           name: 'envoy.tracers.xray',
@@ -57,7 +57,7 @@ it('names each proxy segment <mesh>/<proxy>, on ingress, egress and gateway list
 
 it('leaves the daemon to the proxy (the task sidecar) when not set, and traces nothing when off', () => {
   const on = snapshots(spec({ xray: {} }));
-  const [, hcm] = hcms(on['api/v1'].resources.listeners as Json[])[0];
+  const [, hcm] = hcms(on['api/v1'].resources.listeners as readonly Json[])[0];
   expect(hcm.tracing.provider.typed_config).toEqual({
     '@type': 'type.googleapis.com/envoy.config.trace.v3.XRayConfig',
     segment_name: 'shop/api/v1',
