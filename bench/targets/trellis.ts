@@ -9,9 +9,18 @@ import { join } from 'node:path';
 import { spawnChild } from '../../test/support/child-process';
 import { httpBootstrap } from '../../test/support/envoy-config';
 import { httpRequest } from '../../test/support/http-client';
-import { bundleEnv, proxyBundle } from '../../test/support/proxy-bundle';
+import { buildProxyBundle, bundleEnv } from '../../test/support/proxy-bundle';
+import { tempDir } from '../../test/support/temp-dir';
 import { GiveUp, waitFor } from '../../test/support/wait';
 import type { StartOptions, TargetKind } from './target';
+
+let bundle: string | undefined;
+
+/** Built once per bench process, in a temp dir removed at exit (proxyBundle()'s would stay). */
+function proxyBundle(): string {
+  bundle ??= buildProxyBundle(tempDir('trellis-bench-proxy-'));
+  return bundle;
+}
 
 export function trellisTarget(nodeArgs: readonly string[] = []): TargetKind {
   return {
