@@ -32,4 +32,6 @@ export const PROXY_METRIC = {
   requests: 'RequestCount',
   target5xx: 'HTTPCode_Target_5XX_Count',
   responseTimeP99: 'TargetResponseTime_p99',
+  /** Seconds since a proxy last read S3, written only while it is out of sync. Dimensions: none, and Proxy. */
+  snapshotSyncAge: 'SnapshotSyncAge',
 } as const;

@@ -24,6 +24,8 @@ export class MeshDashboard extends Construct {
   public readonly compileErrorsAlarm: cloudwatch.Alarm;
   /** The controller function failed (before Lambda's retries). */
   public readonly controllerErrorsAlarm: cloudwatch.Alarm;
+  /** A proxy has not read S3 for over two minutes (it keeps serving its last snapshot meanwhile). */
+  public readonly proxyOutOfSyncAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MeshDashboardProps) {
     super(scope, id);
@@ -53,6 +55,14 @@ export class MeshDashboard extends Construct {
         usingMetrics: {},
       });
 
+    const proxyMetricBy = (name: string, dimension: string, statistic: string) =>
+      new cloudwatch.MathExpression({
+        expression: `SEARCH('{${proxies},${dimension}} MetricName="${name}"', '${statistic}', 60)`,
+        label: '',
+        period: Duration.minutes(1),
+        usingMetrics: {},
+      });
+
     this.compileErrorsAlarm = new cloudwatch.Alarm(this, 'CompileErrorsAlarm', {
       alarmDescription: `Trellis mesh ${mesh}: a controller run published nothing (definition, compile, validation or deletion guard); proxies keep their last snapshot`,
       metric: metric(METRIC.compileErrors, 'Sum').with({ period: Duration.minutes(5) }),
@@ -67,6 +77,21 @@ export class MeshDashboard extends Construct {
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.proxyOutOfSyncAlarm = new cloudwatch.Alarm(this, 'ProxyOutOfSyncAlarm', {
+      alarmDescription: `Trellis mesh ${mesh}: a proxy cannot read its snapshots from S3 (see SnapshotSyncAge by Proxy); it serves its last one`,
+      metric: new cloudwatch.Metric({
+        namespace: proxies,
+        metricName: PROXY_METRIC.snapshotSyncAge,
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 120,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      // Proxies in sync write nothing.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
@@ -123,7 +148,12 @@ export class MeshDashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Snapshot age per proxy (seconds since its config last changed)',
         left: [search(METRIC.snapshotAge, 'Proxy', 'Maximum', '')],
-        width: 12,
+        width: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Proxies out of sync with S3 (seconds)',
+        left: [proxyMetricBy(PROXY_METRIC.snapshotSyncAge, 'Proxy', 'Maximum')],
+        width: 6,
       }),
       new cloudwatch.GraphWidget({
         title: 'Controller',
@@ -137,7 +167,7 @@ export class MeshDashboard extends Construct {
       }),
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [this.compileErrorsAlarm, this.controllerErrorsAlarm, props.deadLetterAlarm],
+        alarms: [this.compileErrorsAlarm, this.controllerErrorsAlarm, this.proxyOutOfSyncAlarm, props.deadLetterAlarm],
         width: 6,
       }),
     );

@@ -192,6 +192,7 @@ export class Mesh extends MeshBase {
       this.controller.deadLetterAlarm,
       this.dashboard.compileErrorsAlarm,
       this.dashboard.controllerErrorsAlarm,
+      this.dashboard.proxyOutOfSyncAlarm,
     ];
     this.node.addValidation({ validate: () => this.validateDefinition() });
   }

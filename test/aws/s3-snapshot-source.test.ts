@@ -4,7 +4,9 @@
  * proxy process started from the AWS bootstrap (ADS target `s3://…`) serves it, follows a new
  * publication, keeps serving when S3 goes away, and reports its snapshot's age.
  */
+import { writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { s3Bootstrap } from '../../lib/aws/proxy-bootstrap';
@@ -14,12 +16,16 @@ import { validateMesh } from '../../lib/model/validate';
 import { pointerKey } from '../../lib/snapshot-store/keys';
 import { S3SnapshotStore } from '../../lib/snapshot-store/s3-snapshot-store';
 import { parseS3Uri } from '../../proxy-image/src/aws/s3-location';
+import { spawnChild } from '../support/child-process';
+import { parseEmf } from '../support/emf';
 import { httpRequest } from '../support/http-client';
 import { type ProxyHandle, startProxy } from '../support/proxy';
+import { bundleEnv, proxyBundle } from '../support/proxy-bundle';
 import { removeTempDirs, tempDir } from '../support/temp-dir';
 import { closeAllUpstreams, type HttpUpstream, startUpstream } from '../support/upstream';
-import { waitFor } from '../support/wait';
+import { sleep, waitFor } from '../support/wait';
 import { SHOP } from './mesh-fixtures';
+import { TcpOutage } from './tcp-outage';
 
 const BUCKET = 'trellis-snapshots';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -33,7 +39,8 @@ let proxy: ProxyHandle | undefined;
 let blue: HttpUpstream;
 let green: HttpUpstream;
 let sequence = 0;
-let s3Dir: string;
+/** The proxy reaches S3 through this, so a test can take S3 away from it and give it back. */
+let outage: TcpOutage;
 
 function endpointsTo(port: number): EndpointSet {
   return { 'frontend/v1': [{ address: '127.0.0.1', port, health: 'HEALTHY' }] };
@@ -51,13 +58,12 @@ async function publishIngress(port: number): Promise<string> {
   return snapshot.version;
 }
 
-async function startS3(port = 0): Promise<AddressInfo> {
+async function startS3(): Promise<AddressInfo> {
   server = new S3rver({
     address: '127.0.0.1',
-    port,
+    port: 0,
     silent: true,
-    // The same directory across a restart: the bucket's objects survive, as S3's do.
-    directory: (s3Dir ??= tempDir('trellis-s3rver-')),
+    directory: tempDir('trellis-s3rver-'),
     configureBuckets: [{ name: BUCKET }],
   });
   return server.run();
@@ -77,12 +83,15 @@ beforeAll(async () => {
     credentials: CREDENTIALS,
   });
   store = new S3SnapshotStore({ client, bucket: BUCKET });
+  outage = new TcpOutage(address.port);
+  await outage.restore();
   blue = await startUpstream('blue');
   green = await startUpstream('green');
 });
 
 afterAll(async () => {
   await proxy?.stop();
+  await outage?.cut();
   await server?.close();
   client?.destroy();
   await closeAllUpstreams();
@@ -108,14 +117,18 @@ describe('S3 location', () => {
 
 describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
   test('a bad S3 target stops the proxy at startup with the field and the reason', async () => {
-    const bad = await startProxy({
-      config: s3Bootstrap({ proxy: 'ingress', bucket: 'Not_A_Bucket', adminAddress: '127.0.0.1', adminPort: 0 }),
-      format: 'json',
-      waitReady: false,
+    const config = join(tempDir('trellis-bad-s3-'), 'envoy.json');
+    const bootstrap = s3Bootstrap({
+      proxy: 'ingress',
+      bucket: 'Not_A_Bucket',
+      adminAddress: '127.0.0.1',
+      adminPort: 0,
     });
-    const { code } = await bad.child.exited;
+    writeFileSync(config, JSON.stringify(bootstrap));
+    const bad = spawnChild(process.execPath, [proxyBundle(), '--config', config], { env: bundleEnv() });
+    const { code } = await bad.exited;
     expect(code).toBe(1);
-    expect(bad.output()).toContain(
+    expect(bad.stderr()).toContain(
       "ads_config.grpc_services[0].google_grpc.target_uri: 'Not_A_Bucket' is not an S3 bucket name",
     );
   });
@@ -129,14 +142,20 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
       adminAddress: '127.0.0.1',
       adminPort: 0,
       pollSeconds: 0.2,
-      query: { region: 'us-east-1', endpoint: `http://127.0.0.1:${address.port}`, force_path_style: 'true' },
+      query: { region: 'us-east-1', endpoint: `http://127.0.0.1:${outage.port}`, force_path_style: 'true' },
     });
 
     // WHEN the proxy starts from the AWS bootstrap
     proxy = await startProxy({
       config: bootstrap,
       format: 'json',
-      env: { AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey },
+      env: {
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        // As MeshProxy configures it: EMF on stdout every second here (every minute on ECS).
+        TRELLIS_EMF_INTERVAL_S: '1',
+        TRELLIS_EMF_NAMESPACE: 'Trellis/Proxy/shop',
+      },
     });
     const p = proxy;
 
@@ -158,13 +177,17 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
     expect(await p.stat('trellis.s3_snapshot.sequence')).toBe(2);
 
     // WHEN S3 goes away
-    await server!.close();
-    server = undefined;
+    await outage.cut();
 
     // THEN polls fail and back off, the last good config keeps serving, and the age is reported
     await waitFor('a failed poll', async () => (await p.stat('trellis.s3_snapshot.fetch_failed')) > 0, 20_000);
     expect(await p.stat('control_plane.connected_state')).toBe(0);
     for (let i = 0; i < 20; i++) expect(await upstreamOf(p)).toBe('green');
+    // AND the proxy says so in CloudWatch: SnapshotSyncAge, mesh-wide and per proxy
+    const syncAge = () =>
+      parseEmf(p.child.stdout()).filter((m) => m.namespace === 'Trellis/Proxy/shop' && m.name === 'SnapshotSyncAge');
+    await waitFor('a SnapshotSyncAge metric', () => syncAge().length >= 2);
+    expect(syncAge().map((m) => m.dimensions)).toEqual(expect.arrayContaining([{}, { Proxy: 'ingress' }]));
     // Published at 2026-10-01T12:00:02Z: its age is the time since then.
     const expectedAge = (Date.now() - Date.UTC(2026, 9, 1, 12, 0, 2)) / 1000;
     const age = await p.stat('trellis.s3_snapshot.age_seconds');
@@ -174,11 +197,15 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
       async () => (await p.stat('trellis.s3_snapshot.sync_age_seconds')) >= 1,
     );
 
-    // WHEN S3 comes back (same port) with a newer publication, THEN the proxy converges
-    address = await startS3(address.port);
+    // WHEN S3 comes back (same address) with a newer publication, THEN the proxy converges
     await publishIngress(blue.port);
+    await outage.restore();
     await waitFor('the proxy to route to blue again', async () => (await upstreamOf(p)) === 'blue', 45_000);
     expect(await p.stat('control_plane.connected_state')).toBe(1);
+    // Back in sync: no more SnapshotSyncAge (only a proxy out of sync pays for the metric).
+    const seen = syncAge().length;
+    await sleep(2500);
+    expect(syncAge().length).toBe(seen);
 
     // WHEN an older pointer reappears (a restored object version), THEN it is ignored
     const putPointer = (body: string) =>

@@ -221,6 +221,15 @@ test('the dashboard graphs the controller metrics and the alarms watch failures'
     Namespace: 'AWS/SQS',
   });
   template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Errors', Namespace: 'AWS/Lambda' });
+  // Proxies write SnapshotSyncAge only while they cannot read S3.
+  template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+    Namespace: 'Trellis/Proxy/shop',
+    MetricName: 'SnapshotSyncAge',
+    Statistic: 'Maximum',
+    Threshold: 120,
+    TreatMissingData: 'notBreaching',
+  });
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 4);
 });
 
 describe('a Fargate task in the mesh', () => {

@@ -18,6 +18,7 @@ import { log } from '../log';
 import type { StatsStore } from '../stats/store';
 import { resourceName, type Subscription, type SubscriptionCallbacks } from '../xds/subscription';
 import type { S3Location } from './s3-location';
+import { startSyncMetric, syncMetricSettings } from './snapshot-sync-metric';
 
 /** Backoff stops growing at 30 s, or at ten poll intervals when polling is faster. */
 const BACKOFF_MAX_MS = 30_000;
@@ -69,6 +70,8 @@ export class S3SnapshotSource {
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
   private lastSync: number | undefined;
+  private readonly startedAt = Date.now();
+  private stopMetric: (() => void) | undefined;
   private started = false;
   private stopped = false;
 
@@ -86,6 +89,15 @@ export class S3SnapshotSource {
     this.pointerKey = `${l.root}${pointerKey(o.proxy)}`;
     o.store.computedGauge(`${STATS}age_seconds`, () => this.ageSeconds());
     o.store.computedGauge(`${STATS}sequence`, () => this.applied?.pointer.sequence ?? 0);
+    const metric = syncMetricSettings(process.env);
+    if (metric) {
+      this.stopMetric = startSyncMetric({
+        ...metric,
+        proxy: o.proxy,
+        pollIntervalMs: o.pollIntervalMs,
+        sinceLastSync: () => Date.now() - (this.lastSync ?? this.startedAt),
+      });
+    }
     // How long the proxy has not heard from S3: grows while S3 or its credentials fail.
     o.store.computedGauge(`${STATS}sync_age_seconds`, () =>
       this.lastSync === undefined ? 0 : Math.floor((Date.now() - this.lastSync) / 1000),
@@ -128,6 +140,7 @@ export class S3SnapshotSource {
 
   stop(): void {
     this.stopped = true;
+    this.stopMetric?.();
     if (this.timer) clearTimeout(this.timer);
     this.client.destroy();
   }
