@@ -68,7 +68,12 @@ export function httpConnectionManager(o: HcmOptions): Json {
     // Route and authorize on the same normalized path that is forwarded.
     normalize_path: true,
     merge_slashes: true,
-    path_with_escaped_slashes_action: edge ? 'UNESCAPE_AND_REDIRECT' : 'KEEP_UNCHANGED',
+    // `%2F` could carry a path past an authorization rule the application then decodes into.
+    path_with_escaped_slashes_action: edge
+      ? 'UNESCAPE_AND_REDIRECT'
+      : o.guards?.length
+        ? 'REJECT_REQUEST'
+        : 'KEEP_UNCHANGED',
     use_remote_address: edge,
     request_headers_timeout: edge ? '10s' : '30s',
     stream_idle_timeout: envoyDuration(o.idleMs ?? 300_000),

@@ -179,6 +179,14 @@ describe('authorization', () => {
     ]);
   });
 
+  it('refuses escaped slashes where authorization reads the path', () => {
+    const hcm = (proxy: string) =>
+      byName(snapshots[proxy].resources.listeners, 'ingress-8080').filter_chains[0].filters[0].typed_config;
+    expect(hcm('accounts/v1').path_with_escaped_slashes_action).toBe('REJECT_REQUEST');
+    expect(hcm('accounts/v1').normalize_path).toBe(true);
+    expect(hcm('accounts/v1').merge_slashes).toBe(true);
+  });
+
   it('refuses everyone when the rule list is empty, and leaves services without rules open', () => {
     const [allow] = networkFilters('vault/v1', 'ingress-8200');
     expect(allow.typed_config.rules).toEqual({ action: 'ALLOW', policies: {} });
