@@ -9,7 +9,6 @@ import { parse } from 'yaml';
 import { REPO_ROOT } from './proxy-bundle';
 
 // Config documents are free-form JSON trees here.
-// biome-ignore lint/suspicious/noExplicitAny: test fixtures are navigated structurally
 export type Doc = any;
 
 export const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'envoy');

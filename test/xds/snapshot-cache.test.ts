@@ -36,7 +36,9 @@ describe('snapshot cache', () => {
     const all = snapshots();
     cache.setSnapshots(all);
     const onlyCatalog = { 'catalog/v1': all['catalog/v1'] };
-    expect(() => cache.setSnapshots(onlyCatalog)).toThrow(/removes 3 of 4 proxies \(catalog\/v2, catalog\/v3, frontend\/v1\), more than the 50% allowed$/);
+    expect(() => cache.setSnapshots(onlyCatalog)).toThrow(
+      /removes 3 of 4 proxies \(catalog\/v2, catalog\/v3, frontend\/v1\), more than the 50% allowed$/,
+    );
     expect(cache.keys()).toEqual(['catalog/v1', 'catalog/v2', 'catalog/v3', FRONTEND]);
     expect(cache.setSnapshots(onlyCatalog, { force: true })).toEqual(['catalog/v2', 'catalog/v3', FRONTEND]);
     expect(cache.keys()).toEqual(['catalog/v1']);

@@ -48,7 +48,12 @@ function pseudoOf(req: RequestHeaders): (name: string) => string | undefined {
 
 const DENOMINATORS = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 } as const;
 
-export function parseMatch(f: Fields): { predicate: Predicate; kind: PathMatchKind; text: string; caseSensitive: boolean } {
+export function parseMatch(f: Fields): {
+  predicate: Predicate;
+  kind: PathMatchKind;
+  text: string;
+  caseSensitive: boolean;
+} {
   const kind = f.oneOf(['prefix', 'path', 'safe_regex', 'path_separated_prefix'] as const);
   if (!kind) {
     f.done(['connect_matcher', 'path_match_policy']);
