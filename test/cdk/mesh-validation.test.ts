@@ -156,7 +156,12 @@ test('a mesh declared in TypeScript and the same mesh loaded from YAML are the s
   const stack = newStack();
   const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0, maxAzs: 1 });
   const fromFile = new Mesh(stack, 'FromFile', { definition: MeshDefinition.fromFile(EXAMPLE_MESH), vpc });
-  const typed = new Mesh(stack, 'Typed', { meshName: 'shop', vpc, namespaceName: 'shop.local' });
+  // Mesh-wide settings come with a definition; services and gateways are added in TypeScript.
+  const typed = new Mesh(stack, 'Typed', {
+    definition: MeshDefinition.fromSpec({ name: 'shop', egress: 'DROP_ALL', tracing: { xray: {} }, services: {} }),
+    vpc,
+    namespaceName: 'shop.local',
+  });
   const http = (path = '/') => [{ port: 80, protocol: 'http' as const, healthCheck: { path } }];
   const catalog = typed.addService('catalog');
   catalog.addVersion('v1', { listeners: http() });
