@@ -7,6 +7,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { detach } from './detached-string';
 
 /** The well-known types protobufjs bundles in memory; their .proto files are not on disk. */
 const BUNDLED_FILES: Record<string, readonly string[]> = {
@@ -81,9 +82,10 @@ export class ProtoFileIndex {
     const prefix = pkg ? `${pkg}.` : '';
     for (const m of src.matchAll(TOP_LEVEL)) {
       // First declaration wins, as protoc would refuse a duplicate anyway.
-      if (!this.declaredIn.has(prefix + m[1])) this.declaredIn.set(prefix + m[1], relative);
+      if (!this.declaredIn.has(prefix + m[1])) this.declaredIn.set(detach(prefix + m[1]), relative);
     }
-    const imports = [...src.matchAll(IMPORT)].map((m) => m[1]);
+    // Detached: a regex match is a view of the whole file's text (see detached-string.ts).
+    const imports = [...src.matchAll(IMPORT)].map((m) => detach(m[1]));
     this.files.set(relative, { relative, absolute, imports });
   }
 
@@ -134,7 +136,7 @@ export class ProtoFileIndex {
         return relative;
       }
       const src = readFileSync(absolute, 'utf8');
-      entry = { relative, absolute, imports: [...src.matchAll(IMPORT)].map((m) => m[1]) };
+      entry = { relative, absolute, imports: [...src.matchAll(IMPORT)].map((m) => detach(m[1])) };
       this.files.set(relative, entry);
     }
     visiting.add(relative);

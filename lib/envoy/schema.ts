@@ -5,7 +5,8 @@
  * a Listener with its route and cluster types needs a fraction of that. Field names keep the
  * .proto spelling (snake_case), which is what Envoy's JSON and YAML configs use.
  */
-import { Enum, type ReflectionObject, Root, Service, Type } from 'protobufjs';
+import { Enum, Namespace, ReflectionObject, Root, Service, Type } from 'protobufjs';
+import { detachStrings } from './detached-string';
 import { BUNDLED_PROTO_FILES, envoyIncludeDirs, ProtoFileIndex, SCANNED_ROOTS } from './proto-files';
 
 export interface EnvoySchema {
@@ -37,6 +38,8 @@ class LazyEnvoySchema implements EnvoySchema {
   loadMillis = 0;
   private readonly index: ProtoFileIndex;
   private readonly found = new Map<string, ReflectionObject | null>();
+  /** Reflection objects whose strings are already copied out of their .proto text. */
+  private readonly detached = new WeakSet<ReflectionObject>();
 
   constructor() {
     const t0 = performance.now();
@@ -48,6 +51,7 @@ class LazyEnvoySchema implements EnvoySchema {
       return this.index.resolve(target) ?? target;
     };
     this.root.loadSync(BUNDLED_PROTO_FILES as string[], { keepCase: true });
+    this.detachNew(this.root);
     this.loadMillis += performance.now() - t0;
   }
 
@@ -106,7 +110,31 @@ class LazyEnvoySchema implements EnvoySchema {
     const t0 = performance.now();
     const absolute = files.filter((f) => !this.index.isBundled(f)).map((f) => this.index.resolve(f) ?? f);
     this.root.loadSync(absolute, { keepCase: true });
+    this.detachNew(this.root);
     this.loadMillis += performance.now() - t0;
+  }
+
+  /**
+   * protobufjs's names, type references and options are slices of each file's text, which would
+   * keep every loaded .proto in memory (detached-string.ts): copy them out, once per object.
+   * Namespaces are always descended, as a later file can add to a package seen before.
+   */
+  private detachNew(ns: Namespace): void {
+    const isReflection = (o: object) => o instanceof ReflectionObject;
+    for (const child of ns.nestedArray) {
+      if (!this.detached.has(child)) {
+        this.detached.add(child);
+        detachStrings(child, isReflection);
+        const members =
+          child instanceof Type
+            ? [...child.fieldsArray, ...child.oneofsArray]
+            : child instanceof Service
+              ? child.methodsArray
+              : [];
+        for (const m of members) detachStrings(m, isReflection);
+      }
+      if (child instanceof Namespace) this.detachNew(child);
+    }
   }
 }
 
