@@ -192,14 +192,21 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
   private mutateRequestHeaders(): void {
     const config = this.ctx.config;
     const req = this.request;
-    const h = req.headers;
-    stripHopByHop(h);
-    delete h.host;
-    delete h.expect;
-    if (!this.internal) {
-      for (const name of Object.keys(h)) if (name.startsWith('x-envoy-')) delete h[name];
-      if (this.table) for (const name of this.table.internalOnlyHeaders) delete h[name];
-    }
+    const external = !this.internal;
+    const internalOnly = this.table?.internalOnlyHeaders ?? [];
+    const sanitizeXfcc = config.forwardClientCert === 'SANITIZE' || config.forwardClientCert === 'SANITIZE_SET';
+    // One filtered copy instead of deletes (see header-hygiene.ts): host and expect are the
+    // codec's, x-envoy-* and internal-only headers are trusted only from internal callers.
+    const h = stripHopByHop(
+      req.headers,
+      undefined,
+      (name) =>
+        name === 'host' ||
+        name === 'expect' ||
+        (sanitizeXfcc && name === 'x-forwarded-client-cert') ||
+        (external && (name.startsWith('x-envoy-') || internalOnly.includes(name))),
+    );
+    req.headers = h;
     const edge = config.useRemoteAddress && !this.internal;
     if (edge || h['x-forwarded-proto'] === undefined) h['x-forwarded-proto'] = req.scheme;
     if (config.useRemoteAddress) {
@@ -214,9 +221,6 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
       h['x-amzn-trace-id'] = this.span.header;
     } else if (h['x-amzn-trace-id'] === undefined) {
       h['x-amzn-trace-id'] = newTraceId();
-    }
-    if (config.forwardClientCert === 'SANITIZE' || config.forwardClientCert === 'SANITIZE_SET') {
-      delete h['x-forwarded-client-cert'];
     }
     if (config.via) appendHeader(h, 'via', config.via);
     if (config.stripPort !== 'none') {
@@ -291,7 +295,7 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
       if (id !== undefined) headers['x-request-id'] = id;
     }
     if (config.via) appendHeader(headers, 'via', config.via);
-    if (this.downstreamIsHttp2) stripHopByHop(headers);
+    if (this.downstreamIsHttp2) headers = stripHopByHop(headers);
     const info = this.info;
     info.responseCode = status;
     info.responseHeaders = headers;

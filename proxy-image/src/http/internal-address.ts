@@ -59,10 +59,29 @@ function inRange(addr: Uint8Array, r: Range): boolean {
   return true;
 }
 
+/** Answers kept per set; a sidecar sees few peers (its app, the other sidecars, the LB). */
+const MEMO_LIMIT = 1024;
+
 export class AddressSet {
+  /**
+   * Every request asks about its connection's peer, and parsing the address each time showed in
+   * profiles: answers are memoised, and the memo starts over when it fills (an edge proxy
+   * facing many clients then parses as before, never holding more than MEMO_LIMIT entries).
+   */
+  private readonly memo = new Map<string, boolean>();
+
   constructor(private readonly ranges: readonly Range[]) {}
 
   has(ip: string): boolean {
+    const known = this.memo.get(ip);
+    if (known !== undefined) return known;
+    const answer = this.lookup(ip);
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(ip, answer);
+    return answer;
+  }
+
+  private lookup(ip: string): boolean {
     const bytes = ipBytes(unmapIpv4(ip));
     if (!bytes) return false;
     for (const r of this.ranges) if (inRange(bytes, r)) return true;
