@@ -5,10 +5,14 @@
  * Deploy requests are always answered (CloudFormation would wait an hour otherwise); other
  * failures are thrown, so Lambda retries them and then sends them to the dead-letter queue.
  */
+import { ACMPCAClient } from '@aws-sdk/client-acm-pca';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
 import type { CloudFormationCustomResourceEvent, Context } from 'aws-lambda';
 import { DEPLOYMENT_PROPERTIES } from '../../lib/aws/controller-environment';
+import { S3IdentityVault } from '../../lib/aws/identity-vault';
+import { PrivateCaIssuer } from '../../lib/aws/private-ca-issuer';
+import { type ProxyIdentitiesOptions, proxyIdentities } from '../../lib/aws/proxy-identities';
 import { CloudMapDiscovery } from '../../lib/discovery/cloud-map';
 import { PublishError, type PublishMeshResult, publishMesh } from '../../lib/snapshot-store/publish';
 import { S3SnapshotStore } from '../../lib/snapshot-store/s3-snapshot-store';
@@ -23,6 +27,8 @@ export interface Runtime {
   readonly settings: Settings;
   readonly store: SnapshotStore;
   readonly discovery: Pick<CloudMapDiscovery, 'endpoints'>;
+  /** Issues and keeps proxies' certificates when the mesh has an AWS Private CA. */
+  readonly identities?: Omit<ProxyIdentitiesOptions, 'onIssued'>;
 }
 
 /** Clients live as long as the process, so warm runs reuse connections and Cloud Map revisions. */
@@ -30,10 +36,21 @@ export function runtimeFromEnvironment(): Runtime {
   const settings = readSettings();
   const s3 = tracer.captureAWSv3Client(new S3Client({}));
   const serviceDiscovery = tracer.captureAWSv3Client(new ServiceDiscoveryClient({}));
+  const caArn = settings.certificateAuthorityArn;
   return {
     settings,
     store: new S3SnapshotStore({ client: s3, bucket: settings.bucket }),
     discovery: new CloudMapDiscovery({ client: serviceDiscovery, onWarning: (m) => logger.warn(m) }),
+    identities: caArn
+      ? {
+          issuer: new PrivateCaIssuer({
+            client: tracer.captureAWSv3Client(new ACMPCAClient({})),
+            certificateAuthorityArn: caArn,
+            validityHours: settings.certificateValidityHours,
+          }),
+          vault: new S3IdentityVault({ client: s3, bucket: settings.bucket }),
+        }
+      : undefined,
   };
 }
 
@@ -48,12 +65,26 @@ export function createHandler(makeRuntime: () => Runtime = runtimeFromEnvironmen
 
   async function publish(definition?: unknown, allowProxyLoss = false): Promise<PublishMeshResult> {
     runtime ??= makeRuntime();
-    const { settings, store, discovery } = runtime;
+    const { settings, store, discovery, identities } = runtime;
     try {
       const result = await publishMesh({
         store,
         discover: (model) => discovery.endpoints(model),
         definition,
+        certificates: identities
+          ? async (model) => {
+              const out = await proxyIdentities(model, {
+                ...identities,
+                onIssued: (proxy, id) =>
+                  logger.info('certificate issued', {
+                    proxy,
+                    certificateArn: id.certificateArn,
+                    notAfter: id.notAfter,
+                  }),
+              });
+              return out.certificates;
+            }
+          : undefined,
         guard: { maxProxyLoss: settings.maxProxyLoss, maxEndpointLoss: settings.maxEndpointLoss, allowProxyLoss },
       });
       recordPublication(metrics, settings.mesh, result, new Date());

@@ -11,6 +11,9 @@ export interface Settings {
   readonly mesh: string;
   readonly maxProxyLoss?: number;
   readonly maxEndpointLoss?: number;
+  /** Proxies' certificates come from this AWS Private CA when the mesh uses mTLS. */
+  readonly certificateAuthorityArn?: string;
+  readonly certificateValidityHours?: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
@@ -26,10 +29,19 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     if (!(n >= 0 && n <= 1)) throw new Error(`environment variable ${name} must be a ratio from 0 to 1, got '${v}'`);
     return n;
   };
+  const hours = env[ENV.certificateValidityHours];
+  const validity = hours ? Number(hours) : undefined;
+  if (validity !== undefined && !(Number.isInteger(validity) && validity >= 1)) {
+    throw new Error(
+      `environment variable ${ENV.certificateValidityHours} must be a whole number of hours, got '${hours}'`,
+    );
+  }
   return {
     bucket: required(ENV.bucket),
     mesh: required(ENV.mesh),
     maxProxyLoss: ratio(ENV.maxProxyLoss),
     maxEndpointLoss: ratio(ENV.maxEndpointLoss),
+    certificateAuthorityArn: env[ENV.certificateAuthorityArn] || undefined,
+    certificateValidityHours: validity,
   };
 }

@@ -10,6 +10,10 @@ export const CONTROLLER_ENV = {
   /** The deletion guard's ratios, 0 to 1. */
   maxProxyLoss: 'TRELLIS_MAX_PROXY_LOSS',
   maxEndpointLoss: 'TRELLIS_MAX_ENDPOINT_LOSS',
+  /** The AWS Private CA that issues proxies' mTLS certificates; unset when the mesh brings its own. */
+  certificateAuthorityArn: 'TRELLIS_CERTIFICATE_AUTHORITY_ARN',
+  /** Lifetime of those certificates, whole hours. */
+  certificateValidityHours: 'TRELLIS_CERTIFICATE_VALIDITY_HOURS',
 } as const;
 
 /** The custom resource's properties (CloudFormation turns every scalar into a string). */

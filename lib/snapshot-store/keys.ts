@@ -33,3 +33,15 @@ export function snapshotKey(proxy: string, version: string): string {
 export function versionsPrefix(proxy: string): string {
   return `${proxyPrefix(proxy)}versions/`;
 }
+
+/**
+ * Issued certificates and their private keys (AWS Private CA), kept so a run reuses them until
+ * renewal. Outside `snapshots/`, so no proxy's grant reaches them: only the controller reads
+ * this tree; each proxy gets its own key inside its own snapshot.
+ */
+export const IDENTITIES_PREFIX = 'identities/';
+
+/** `identities/sidecars/<service>/<version>/identity.json` or `identities/gateways/<gateway>/identity.json`. */
+export function identityKey(proxy: string): string {
+  return `${IDENTITIES_PREFIX}${proxyPrefix(proxy).slice(SNAPSHOTS_PREFIX.length)}identity.json`;
+}

@@ -7,6 +7,7 @@
  */
 import { type CompileOptions, compile, proxyNames } from '../compiler/compile';
 import type { EndpointSet } from '../compiler/endpoints';
+import type { ProxyCertificates } from '../compiler/secrets';
 import { contentHash, type Snapshot } from '../compiler/snapshot';
 import { validateSnapshot } from '../compiler/validate-snapshot';
 import type { MeshModel } from '../model/model';
@@ -23,6 +24,12 @@ export interface PublishMeshOptions {
   /** A newly deployed definition; written only if it publishes. Otherwise the stored one is compiled. */
   readonly definition?: unknown;
   readonly compileOptions?: CompileOptions;
+  /**
+   * Each proxy's mTLS certificate, key and trust bundle from a CA the controller talks to (AWS
+   * Private CA), compiled inline into its snapshot. Called once per attempt, after discovery.
+   * @default - none: proxies read their certificates from their TLS directory
+   */
+  readonly certificates?: (model: MeshModel) => Promise<Readonly<Record<string, ProxyCertificates>>>;
   readonly guard?: DeletionGuardOptions;
   /** @default () => new Date() */
   readonly now?: () => Date;
@@ -49,7 +56,7 @@ export interface PublishMeshResult {
   readonly attempts: number;
 }
 
-export type PublishStage = 'definition' | 'compile' | 'validate' | 'guard';
+export type PublishStage = 'definition' | 'certificates' | 'compile' | 'validate' | 'guard';
 
 /** Why nothing was published; `lines` are for people (one problem each). */
 export class PublishError extends Error {
@@ -87,7 +94,7 @@ async function publishOnce(o: PublishMeshOptions): Promise<Omit<PublishMeshResul
   await mapLimit(proxies, 8, async (p) => void expected.set(p, await o.store.readPointer(p)));
 
   const endpoints = await o.discover(model);
-  const compiled = compile(model, endpoints, o.compileOptions);
+  const compiled = compile(model, endpoints, await withCertificates(o, model));
   if (compiled.problems.length) throw new PublishError('compile', compiled.problems.map(formatProblem));
 
   const invalid = proxies.flatMap((p) => validateSnapshot(compiled.snapshots[p]).map((line) => `${p}: ${line}`));
@@ -119,6 +126,26 @@ async function publishOnce(o: PublishMeshOptions): Promise<Omit<PublishMeshResul
 
   const anyPublished = results.some((r) => r.status === 'published');
   return { status: anyPublished || changed ? 'published' : 'unchanged', model, endpoints, proxies: results };
+}
+
+/** The compile options with each proxy's issued certificates as `placement.tls.certificates`. */
+async function withCertificates(o: PublishMeshOptions, model: MeshModel): Promise<CompileOptions | undefined> {
+  if (!o.certificates) return o.compileOptions;
+  let issued: Readonly<Record<string, ProxyCertificates>>;
+  try {
+    issued = await o.certificates(model);
+  } catch (e) {
+    throw new PublishError('certificates', [(e as Error).message]);
+  }
+  const placement = o.compileOptions?.placement;
+  return {
+    ...o.compileOptions,
+    placement: (proxy) => {
+      const base = placement?.(proxy);
+      const certificates = issued[proxy];
+      return certificates ? { ...base, tls: { ...base?.tls, certificates } } : base;
+    },
+  };
 }
 
 /** Endpoints per `<service>/<version>` of the model, 0 for versions nothing was found for. */
