@@ -131,10 +131,11 @@ describe('proxy-image/Dockerfile', () => {
 
   it('is built as the non-root UID 1337 with a HEALTHCHECK on /ready', () => {
     expect(config.User).toBe(`${PROXY_UID}:${PROXY_UID}`);
-    expect(config.Entrypoint).toEqual(['/usr/local/bin/node', '/app/proxy.js']);
+    expect(config.Entrypoint).toEqual(['/usr/local/bin/node', '--max-semi-space-size=2', '/app/proxy.js']);
     expect(config.Healthcheck?.Test?.[0]).toBe('CMD');
     expect(config.Healthcheck?.Test?.join(' ')).toContain('/ready');
     expect(config.Env).toContain('TRELLIS_ENVOY_PROTO_DIR=/app/proto');
+    expect(config.Env).toContain('MALLOC_TRIM_THRESHOLD_=131072');
   });
 
   it('runs the proxy from its ENTRYPOINT as UID 1337, ready and routing to an upstream', async () => {
