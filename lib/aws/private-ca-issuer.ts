@@ -16,20 +16,12 @@ import {
   IssueCertificateCommand,
 } from '@aws-sdk/client-acm-pca';
 import * as x509 from '@peculiar/x509';
+import { passthroughTemplateArn } from './private-ca-template';
 
 x509.cryptoProvider.set(webcrypto as never);
 
 const HOUR = 3_600_000;
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
-
-/** The end-entity template whose extensions (our URI SAN) come from the IssueCertificate call. */
-export const PASSTHROUGH_TEMPLATE = 'template/EndEntityCertificate_APIPassthrough/V1';
-
-/** The template's ARN in the CA's partition (`aws`, `aws-cn`, `aws-us-gov`). */
-export function passthroughTemplateArn(certificateAuthorityArn: string): string {
-  const partition = certificateAuthorityArn.split(':')[1] || 'aws';
-  return `arn:${partition}:acm-pca:::${PASSTHROUGH_TEMPLATE}`;
-}
 
 /** What one issuance produced: everything a proxy needs for its `identity` Secret. */
 export interface IssuedIdentity {

@@ -5,7 +5,7 @@
  * events EventBridge could not deliver, land in a dead-letter queue that raises an alarm.
  */
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Aws, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -20,7 +20,8 @@ import type * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { CONTROLLER_ENV } from '../aws/controller-environment';
-import { DEFINITION_KEY, RECORD_KEY, SNAPSHOTS_PREFIX } from '../snapshot-store/keys';
+import { PASSTHROUGH_TEMPLATE } from '../aws/private-ca-template';
+import { DEFINITION_KEY, IDENTITIES_PREFIX, RECORD_KEY, SNAPSHOTS_PREFIX } from '../snapshot-store/keys';
 import { acknowledgeAwsSolutions, bucketObjectsFinding } from './acknowledge';
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -39,6 +40,13 @@ export interface CompileControllerProps {
   readonly maxEndpointLoss?: number;
   /** @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * The AWS Private CA that issues proxies' mTLS certificates (see `MeshProps.certificateAuthority`).
+   * @default - none: the controller issues no certificates
+   */
+  readonly certificateAuthorityArn?: string;
+  /** Lifetime of each issued certificate, in whole hours. @default Duration.hours(24) */
+  readonly certificateValidity?: Duration;
 }
 
 export class CompileController extends Construct {
@@ -57,6 +65,8 @@ export class CompileController extends Construct {
         `resyncInterval must be at least one minute (EventBridge schedules), got ${interval.toHumanString()}`,
       );
     }
+    const validity = props.certificateValidity ?? Duration.hours(24);
+    if (props.certificateAuthorityArn) validateCertificateValidity(validity, interval);
     for (const [name, v] of [
       ['maxProxyLoss', props.maxProxyLoss],
       ['maxEndpointLoss', props.maxEndpointLoss],
@@ -108,6 +118,12 @@ export class CompileController extends Construct {
         ...(props.maxProxyLoss !== undefined ? { [CONTROLLER_ENV.maxProxyLoss]: String(props.maxProxyLoss) } : {}),
         ...(props.maxEndpointLoss !== undefined
           ? { [CONTROLLER_ENV.maxEndpointLoss]: String(props.maxEndpointLoss) }
+          : {}),
+        ...(props.certificateAuthorityArn
+          ? {
+              [CONTROLLER_ENV.certificateAuthorityArn]: props.certificateAuthorityArn,
+              [CONTROLLER_ENV.certificateValidityHours]: String(validity.toHours()),
+            }
           : {}),
         // The snapshot validator reads Envoy's .proto files copied beside the bundle.
         TRELLIS_ENVOY_PROTO_DIR: '/var/task/proto',
@@ -163,6 +179,8 @@ export class CompileController extends Construct {
       );
     }
 
+    if (props.certificateAuthorityArn) this.grantCertificates(props.certificateAuthorityArn, props.bucket, role);
+
     const ecsEvent: events.EventPattern = {
       source: ['aws.ecs'],
       detailType: ['ECS Task State Change'],
@@ -198,6 +216,43 @@ export class CompileController extends Construct {
     });
   }
 
+  /**
+   * Issue certificates from this CA only and only with the passthrough end-entity template (so
+   * the role cannot mint CA certificates or other templates' extensions), read them back and the
+   * CA's own certificate; keep issued keys under identities/, which no proxy may read.
+   */
+  private grantCertificates(certificateAuthorityArn: string, bucket: s3.IBucket, role: iam.IRole): void {
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['acm-pca:IssueCertificate'],
+        resources: [certificateAuthorityArn],
+        conditions: {
+          StringEquals: { 'acm-pca:TemplateArn': `arn:${Aws.PARTITION}:acm-pca:::${PASSTHROUGH_TEMPLATE}` },
+        },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['acm-pca:GetCertificate', 'acm-pca:GetCertificateAuthorityCertificate'],
+        resources: [certificateAuthorityArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject', 's3:PutObject'],
+        resources: [bucket.arnForObjects(`${IDENTITIES_PREFIX}*`)],
+      }),
+    );
+    const identities = bucketObjectsFinding(bucket, `${IDENTITIES_PREFIX}*`);
+    if (identities) {
+      acknowledgeAwsSolutions(
+        role,
+        `AwsSolutions-IAM5[${identities}]`,
+        "The controller keeps one issued certificate and key per proxy under the identities/ prefix, named after proxies known only at run time; no proxy's role can read it",
+      );
+    }
+  }
+
   /** Read and write the definition, the record and the snapshots, nothing else in the bucket. */
   private grantStore(bucket: s3.IBucket, role: iam.IRole): void {
     role.addToPrincipalPolicy(
@@ -216,5 +271,25 @@ export class CompileController extends Construct {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
     // An encrypted bucket brought by the user may use a KMS key.
     bucket.encryptionKey?.grantEncryptDecrypt(role);
+  }
+}
+
+/**
+ * Whole hours (Private CA's validity is set to the second, but renewal arithmetic is in hours),
+ * at most 7 days (a short-lived-certificate CA's limit), and long enough that the third left at
+ * renewal spans at least two resyncs: one failed run never lets a certificate expire.
+ */
+function validateCertificateValidity(validity: Duration, resync: Duration): void {
+  if (validity.isUnresolved()) return;
+  const hours = validity.toHours({ integral: false });
+  if (!Number.isInteger(hours) || hours < 1 || hours > 7 * 24) {
+    throw new Error(
+      `certificateValidity must be whole hours from 1 hour to 7 days (AWS Private CA's short-lived certificate limit), got ${validity.toHumanString()}`,
+    );
+  }
+  if (!resync.isUnresolved() && validity.toSeconds() / 3 < 2 * resync.toSeconds()) {
+    throw new Error(
+      `certificateValidity ${validity.toHumanString()} is too short for resyncInterval ${resync.toHumanString()}: certificates are renewed with a third of their life left, which must span at least two resyncs`,
+    );
   }
 }

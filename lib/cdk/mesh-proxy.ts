@@ -143,10 +143,11 @@ export class MeshProxy extends Construct {
     if (mesh instanceof Mesh) {
       task.node.addDependency(mesh.deployment);
       const mtls = mesh.toSpec().mtls?.mode;
-      if (mtls && mtls !== 'disabled') {
+      // With a Private CA the controller puts the certificate in the snapshot; without one, nobody does.
+      if (mtls && mtls !== 'disabled' && !mesh.certificateAuthorityArn) {
         Annotations.of(this).addWarningV2(
           'trellis:mtlsCertificates',
-          `mesh ${mesh.meshName} uses mTLS (${mtls}): the proxy reads cert.pem, key.pem and ca.pem from ${DEFAULT_TLS_DIRECTORY}, which MeshProxy does not provision; mount them into the trellis-proxy container`,
+          `mesh ${mesh.meshName} uses mTLS (${mtls}) with no certificateAuthority: the proxy reads cert.pem, key.pem and ca.pem from ${DEFAULT_TLS_DIRECTORY}, which MeshProxy does not provision; give the Mesh a certificateAuthority (AWS Private CA) or mount them into the trellis-proxy container`,
         );
       }
     }

@@ -4,7 +4,8 @@
  * a `MeshSpec`, or `addService`/`addGateway`) deployed through a custom resource. Checked at
  * synthesis with the same validator as `trellis validate`; problems name the path.
  */
-import { Duration, RemovalPolicy, Resource } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Resource, Token } from 'aws-cdk-lib';
+import type * as acmpca from 'aws-cdk-lib/aws-acmpca';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -89,7 +90,26 @@ export interface MeshProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default `trellis-<meshName>` */
   readonly dashboardName?: string;
+  /**
+   * The AWS Private CA that issues every proxy's mTLS certificate, as a construct or an ARN. When
+   * set and the mesh's mTLS mode is not `disabled`, the compile controller keeps a key pair and a
+   * certificate per proxy whose only SAN is its SPIFFE ID (`spiffe://<trust domain>/<service>/<version>`,
+   * gateways `spiffe://<trust domain>/<gateway>`), issued with the `EndEntityCertificate_APIPassthrough/V1`
+   * template, renewed at two thirds of its life, and delivered inside the proxy's own snapshot
+   * (inline SDS Secrets `identity` and `trust-bundle`). A CA in short-lived certificate mode
+   * (`usageMode: SHORT_LIVED_CERTIFICATE`) is the cheap choice: certificates of up to 7 days cost
+   * a fraction of general-purpose ones, and these are renewed daily anyway.
+   * @default - none: each proxy reads cert.pem, key.pem and ca.pem from /etc/trellis/tls, which you provide
+   */
+  readonly certificateAuthority?: acmpca.ICertificateAuthority | string;
+  /**
+   * Lifetime of each proxy certificate: whole hours, at most 7 days, and at least six resync intervals.
+   * @default Duration.hours(24)
+   */
+  readonly certificateValidity?: Duration;
 }
+
+const CA_ARN = /^arn:[a-z-]+:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority\/[A-Za-z0-9-]+$/;
 
 export class Mesh extends MeshBase {
   /** A mesh deployed by another stack: enough to put services in it and grant reads. */
@@ -106,6 +126,8 @@ export class Mesh extends MeshBase {
   public readonly bucket: s3.IBucket;
   public readonly namespace: servicediscovery.INamespace;
   public readonly controller: CompileController;
+  /** The AWS Private CA that issues proxies' certificates, when one was given. */
+  public readonly certificateAuthorityArn?: string;
   public readonly deployment: MeshDeployment;
   public readonly dashboard: MeshDashboard;
   /** Every alarm the mesh raises: add actions to them (`alarm.addAlarmAction`). */
@@ -165,6 +187,28 @@ export class Mesh extends MeshBase {
       );
     }
 
+    const ca = props.certificateAuthority;
+    this.certificateAuthorityArn = typeof ca === 'string' ? ca : ca?.certificateAuthorityArn;
+    if (this.certificateAuthorityArn !== undefined && !Token.isUnresolved(this.certificateAuthorityArn)) {
+      if (!CA_ARN.test(this.certificateAuthorityArn)) {
+        throw new Error(
+          `certificateAuthority must be an AWS Private CA ARN (arn:aws:acm-pca:<region>:<account>:certificate-authority/<id>), got '${this.certificateAuthorityArn}'`,
+        );
+      }
+    }
+    if (props.certificateValidity && !ca) {
+      throw new Error(
+        'certificateValidity applies to certificates from certificateAuthority; give a certificateAuthority',
+      );
+    }
+    const mtlsMode = this.definition?.spec.mtls?.mode ?? 'disabled';
+    if (ca && mtlsMode === 'disabled') {
+      Annotations.of(this).addWarningV2(
+        'trellis:certificateAuthorityUnused',
+        `mesh ${meshName} has a certificateAuthority but its mTLS mode is disabled: no certificates are issued until mtls.mode is strict or permissive`,
+      );
+    }
+
     this.controller = new CompileController(this, 'Controller', {
       meshName,
       bucket: this.bucket,
@@ -174,6 +218,8 @@ export class Mesh extends MeshBase {
       maxProxyLoss: props.maxProxyLoss,
       maxEndpointLoss: props.maxEndpointLoss,
       logRetention: props.logRetention,
+      certificateAuthorityArn: this.certificateAuthorityArn,
+      certificateValidity: props.certificateValidity,
     });
     this.deployment = new MeshDeployment(this, 'Deployment', {
       controller: this.controller.function,

@@ -1,6 +1,6 @@
 /**
  * cdk-nag's AwsSolutions pack over the example app and a mesh with every default: no finding
- * left, and every acknowledged one carries its reason (in the validation report CDK writes).
+ * left (also with certificates from AWS Private CA), and every acknowledged one carries its reason (in the validation report CDK writes).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ShopStack } from '../../examples/cdk/shop-stack';
-import { Mesh, ProxyImage } from '../../lib/cdk';
+import { Mesh, MeshDefinition, ProxyImage } from '../../lib/cdk';
 import { removeTempDirs, tempDir } from '../support/temp-dir';
 
 interface Report {
@@ -31,6 +31,13 @@ beforeAll(() => {
   });
   const bare = new Stack(app, 'Bare');
   new Mesh(bare, 'Mesh', { meshName: 'bare' });
+  // A mesh whose proxies' certificates come from AWS Private CA adds the controller's CA grants.
+  const secure = new Stack(app, 'Secure');
+  new Mesh(secure, 'Mesh', {
+    definition: MeshDefinition.fromSpec({ name: 'secure', mtls: { mode: 'strict' }, services: {} }),
+    certificateAuthority:
+      'arn:aws:acm-pca:eu-west-1:111122223333:certificate-authority/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0',
+  });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // WHEN it synthesizes (a violation would throw here)
   app.synth();
