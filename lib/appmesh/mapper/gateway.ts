@@ -18,7 +18,7 @@ import { accessLogSpec } from './access-log';
 import type { MapContext } from './context';
 import { gatewayListenerSpec } from './listener';
 import { headerMatchSpec, pathMatchSpec, queryParameterSpec } from './match';
-import { clientPolicyNote, meshMtlsMode } from './mtls';
+import { reportClientPolicy } from './mtls';
 import { routeKind } from './route';
 
 export type GatewaySpecOut = z.input<typeof gateway>;
@@ -142,10 +142,7 @@ export function gatewaySpecOut(gw: Resource<'virtualGateway'>, name: string, ctx
     routes: [],
   };
   if (spec.backendDefaults?.clientPolicy) {
-    const mode = meshMtlsMode(ctx.inventory);
-    const path = ['spec', 'backendDefaults', 'clientPolicy'];
-    if (mode === 'disabled') ctx.report.dropped(gw.source, path, clientPolicyNote(mode));
-    else ctx.report.inferred(gw.source, path, clientPolicyNote(mode));
+    reportClientPolicy(ctx, gw.source, ['spec', 'backendDefaults', 'clientPolicy']);
   }
   if (spec.logging?.accessLog) {
     const log = accessLogSpec(spec.logging.accessLog);

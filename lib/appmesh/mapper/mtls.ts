@@ -5,7 +5,10 @@
  * weakest mode any node used wins, so no caller that worked before is refused after import.
  */
 import type { Mtls } from '../../model/mtls';
+import type { PathSegment } from '../../model/problem';
 import type { Inventory } from '../inventory';
+import type { Source } from '../source';
+import type { MapContext } from './context';
 
 export function meshMtlsMode(inventory: Inventory): Mtls['mode'] {
   const modes = [...inventory.virtualNodes.values()].flatMap((n) =>
@@ -30,3 +33,10 @@ export function clientPolicyNote(mode: Mtls['mode']): string {
 /** Gateway listeners face clients outside the mesh, with certificates the mesh CA did not issue. */
 export const GATEWAY_TLS =
   'Trellis gateways do not terminate TLS from outside clients yet; put a load balancer with an ACM certificate in front of the gateway';
+
+/** A client policy is covered by mesh mTLS (inferred) or, with mTLS off, lost. */
+export function reportClientPolicy(ctx: MapContext, source: Source, path: readonly PathSegment[]): void {
+  const mode = meshMtlsMode(ctx.inventory);
+  if (mode === 'disabled') ctx.report.dropped(source, path, clientPolicyNote(mode));
+  else ctx.report.inferred(source, path, clientPolicyNote(mode));
+}

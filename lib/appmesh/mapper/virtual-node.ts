@@ -8,11 +8,10 @@ import type { z } from 'zod';
 import type { PathSegment } from '../../model/problem';
 import type { discovery, version } from '../../model/version';
 import type { Resource } from '../document';
-import type { Source } from '../source';
 import { accessLogSpec } from './access-log';
 import type { MapContext } from './context';
 import { nodeListenerSpec } from './listener';
-import { clientPolicyNote, meshMtlsMode } from './mtls';
+import { reportClientPolicy } from './mtls';
 
 export type VersionSpec = z.input<typeof version>;
 type DiscoverySpec = z.input<typeof discovery>;
@@ -71,7 +70,7 @@ export function versionSpec(node: Resource<'virtualNode'>, at: readonly PathSegm
     const from: PathSegment[] = ['spec', 'backends', i, 'virtualService'];
     const name = b.virtualService?.virtualServiceName ?? '';
     const service = ctx.placement.services.get(name);
-    if (b.virtualService?.clientPolicy) clientPolicy(ctx, node.source, [...from, 'clientPolicy']);
+    if (b.virtualService?.clientPolicy) reportClientPolicy(ctx, node.source, [...from, 'clientPolicy']);
     if (service === undefined) {
       const why = ctx.inventory.virtualServices.has(name)
         ? `virtual service '${name}' has no provider, so there is nothing to call; declare it under externalServices if it names a host outside the mesh`
@@ -85,7 +84,7 @@ export function versionSpec(node: Resource<'virtualNode'>, at: readonly PathSegm
   });
   if (backends.length > 0) out.backends = backends;
   if (spec.backendDefaults?.clientPolicy) {
-    clientPolicy(ctx, node.source, ['spec', 'backendDefaults', 'clientPolicy']);
+    reportClientPolicy(ctx, node.source, ['spec', 'backendDefaults', 'clientPolicy']);
   }
   if (spec.logging?.accessLog) {
     const log = accessLogSpec(spec.logging.accessLog);
@@ -95,10 +94,4 @@ export function versionSpec(node: Resource<'virtualNode'>, at: readonly PathSegm
     }
   }
   return out;
-}
-
-function clientPolicy(ctx: MapContext, source: Source, path: readonly PathSegment[]): void {
-  const mode = meshMtlsMode(ctx.inventory);
-  if (mode === 'disabled') ctx.report.dropped(source, path, clientPolicyNote(mode));
-  else ctx.report.inferred(source, path, clientPolicyNote(mode));
 }
