@@ -9,6 +9,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
+import { Duplex } from 'node:stream';
 import type { ClusterManager } from '../cluster/cluster-manager';
 import type { HcmConfig } from '../config/http-connection-manager';
 import type { DownstreamConnection } from '../listener/downstream-connection';
@@ -161,10 +162,16 @@ export class HttpConnectionManager implements StreamContext {
 
   private startHttp2(conn: DownstreamConnection, head: Buffer | undefined): void {
     const socket = conn.socket;
-    // Bytes read while sniffing go back into the socket's buffer: the HTTP/2 session takes the
-    // socket's handle directly (no JS stream in between, which cost a copy and a callback per
-    // chunk) and first feeds itself whatever the socket already buffered (Node ≥ 18.13).
-    if (head) socket.unshift(head);
+    let transport: Duplex | Socket = socket;
+    if (head && !(socket as { encrypted?: boolean }).encrypted) {
+      // Plain TCP: bytes read while sniffing go back into the socket's buffer; the HTTP/2
+      // session takes the socket's handle directly (no JS stream in between, which cost a copy
+      // and a callback per chunk) and first feeds itself what the socket buffered (Node ≥ 18.13).
+      socket.unshift(head);
+    } else if (head) {
+      // A TLS socket's handle carries ciphertext: its decrypted bytes are replayed through a stream.
+      transport = replaying(socket, head);
+    }
     this.stats.downstream_cx_http2_total.inc();
     this.stats.downstream_cx_http2_active.inc();
     socket.once('close', () => this.stats.downstream_cx_http2_active.dec());
@@ -178,7 +185,7 @@ export class HttpConnectionManager implements StreamContext {
       };
       if (conn.draining) conn.onDrain(conn.drainSoon);
     });
-    this.h2.emit('connection', socket);
+    this.h2.emit('connection', transport);
   }
 
   private onHttp1Error(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -319,4 +326,29 @@ export class HttpConnectionManager implements StreamContext {
   get activeConnections(): number {
     return this.connections.size;
   }
+}
+
+/** A stream that yields `head`, then everything `socket` reads, and writes through to it. */
+function replaying(socket: Socket, head: Buffer): Duplex {
+  const d = new Duplex({
+    read: () => socket.resume(),
+    write: (chunk, _enc, cb) => socket.write(chunk, cb),
+    final: (cb) => {
+      socket.end();
+      cb();
+    },
+    destroy: (err, cb) => {
+      socket.destroy(err ?? undefined);
+      cb(err);
+    },
+  });
+  d.push(head);
+  socket.on('data', (chunk: Buffer) => {
+    if (!d.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => d.push(null));
+  socket.on('close', () => d.destroy());
+  socket.on('error', () => {});
+  socket.resume();
+  return d;
 }
