@@ -4,7 +4,8 @@
  * `!Tag`) is an error at `<file>:<line>:<col>`.
  */
 import { readFile } from 'node:fs/promises';
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
+import { locateOffset } from '../model/load';
 import type { PathSegment } from '../model/problem';
 import { CLOUDFORMATION_TAGS } from './cloudformation/short-tags';
 
@@ -52,29 +53,10 @@ export function parseSourceText(text: string): ParsedFile {
     return { error: (e as Error).message, line: 1, column: 1 };
   }
   const locate: FileLocator = (path) => {
-    const offset = offsetOf(doc, path);
+    const offset = locateOffset(doc, path);
     if (offset === undefined) return undefined;
     const pos = lineCounter.linePos(offset);
     return { line: pos.line, column: pos.col };
   };
   return { value, locate };
-}
-
-function offsetOf(doc: Document, path: readonly PathSegment[]): number | undefined {
-  let node: unknown = doc.contents;
-  let offset = (doc.contents as Node | null)?.range?.[0];
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      offset = (pair.key as Node).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
 }

@@ -106,9 +106,8 @@ export function inboundCluster(name: string, listener: ListenerModel, address: s
   return c;
 }
 
-/** An external service's host, resolved by DNS; TLS originated by the proxy for https/tls. */
-export function externalDnsCluster(ext: ExternalServiceModel, host: string): Json {
-  const name = externalCluster(host, ext.port);
+/** A host outside the mesh, resolved by DNS; `sni` originates TLS to it. */
+export function dnsCluster(name: string, host: string, port: number, sni?: string): Json {
   const c: Json = {
     '@type': CLUSTER,
     name,
@@ -119,17 +118,19 @@ export function externalDnsCluster(ext: ExternalServiceModel, host: string): Jso
     load_assignment: {
       cluster_name: name,
       endpoints: [
-        { lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: ext.port } } } }] },
+        { lb_endpoints: [{ endpoint: { address: { socket_address: { address: host, port_value: port } } } }] },
       ],
     },
   };
-  if (ext.protocol === 'https' || ext.protocol === 'tls') {
-    c.transport_socket = {
-      name: 'envoy.transport_sockets.tls',
-      typed_config: { '@type': UPSTREAM_TLS_CONTEXT, sni: host },
-    };
-  }
+  if (sni)
+    c.transport_socket = { name: 'envoy.transport_sockets.tls', typed_config: { '@type': UPSTREAM_TLS_CONTEXT, sni } };
   return c;
+}
+
+/** An external service's host; TLS originated by the proxy for https/tls. */
+export function externalDnsCluster(ext: ExternalServiceModel, host: string): Json {
+  const tls = ext.protocol === 'https' || ext.protocol === 'tls';
+  return dnsCluster(externalCluster(host, ext.port), host, ext.port, tls ? host : undefined);
 }
 
 /** Shared by the passthrough cluster and the egress filter, which Envoy requires to match. */

@@ -5,11 +5,11 @@
  */
 import { durationMs, envoyDuration } from '../model/duration';
 import type { GatewayJwt, JwtProvider } from '../model/jwt';
-import { JWT_AUTHN, JWT_PER_ROUTE, UPSTREAM_TLS_CONTEXT } from './extensions';
+import { dnsCluster } from './cluster';
+import { JWT_AUTHN, JWT_PER_ROUTE } from './extensions';
 import { jwksCluster } from './names';
 
 type Json = Record<string, unknown>;
-const CLUSTER = 'type.googleapis.com/envoy.config.cluster.v3.Cluster';
 export const JWT_FILTER = 'envoy.filters.http.jwt_authn';
 
 export const requirementName = (providers: readonly string[]) => `any-of:${[...providers].sort().join(',')}`;
@@ -77,26 +77,7 @@ export function jwksClusters(jwt: GatewayJwt): Json[] {
     if (!uri) continue;
     const port = jwksPort(uri);
     const name = jwksCluster(uri.hostname, port);
-    const c: Json = {
-      '@type': CLUSTER,
-      name,
-      type: 'LOGICAL_DNS',
-      dns_lookup_family: 'V4_PREFERRED',
-      connect_timeout: '5s',
-      load_assignment: {
-        cluster_name: name,
-        endpoints: [
-          {
-            lb_endpoints: [{ endpoint: { address: { socket_address: { address: uri.hostname, port_value: port } } } }],
-          },
-        ],
-      },
-    };
-    if (uri.protocol === 'https:')
-      c.transport_socket = {
-        name: 'envoy.transport_sockets.tls',
-        typed_config: { '@type': UPSTREAM_TLS_CONTEXT, sni: uri.hostname },
-      };
+    const c = dnsCluster(name, uri.hostname, port, uri.protocol === 'https:' ? uri.hostname : undefined);
     clusters.set(name, c);
   }
   return [...clusters.keys()].sort().map((k) => clusters.get(k)!);

@@ -68,7 +68,7 @@ export function parseMeshText(text: string, file: string): LoadedMesh {
 }
 
 /** Offset of the node a path names, or of the deepest node on the way there. */
-function locateOffset(doc: Document, path: readonly PathSegment[]): number | undefined {
+export function locateOffset(doc: Document, path: readonly PathSegment[]): number | undefined {
   let node: unknown = doc.contents;
   let offset = (doc.contents as Node | null)?.range?.[0];
   for (const seg of path) {

@@ -49,3 +49,21 @@ export function pathOnly(path: string): string {
   if (h >= 0 && h < end) end = h;
   return end === path.length ? path : path.slice(0, end);
 }
+
+/** `:method`, `:path`, `:authority`, `:scheme` by name, as Envoy exposes pseudo-headers to matchers. */
+export function pseudoHeader(req: RequestHeaders): (name: string) => string | undefined {
+  return (name) => {
+    switch (name) {
+      case ':method':
+        return req.method;
+      case ':path':
+        return req.path;
+      case ':authority':
+        return req.authority;
+      case ':scheme':
+        return req.scheme;
+      default:
+        return undefined;
+    }
+  };
+}

@@ -49,24 +49,22 @@ const KINDS = [
   'uri_template',
 ] as const;
 
+/** `and_rules`/`or_rules` (`and_ids`/`or_ids` for principals): a set whose members all, or any, match. */
+export function parseSet(f: Fields, key: string, listKey: string, parse: (f: Fields) => Matcher): Matcher {
+  const set = f.object(key)!;
+  const list = set.array(listKey).map(parse);
+  set.done();
+  return key.startsWith('and_') ? (r) => list.every((x) => x(r)) : (r) => list.some((x) => x(r));
+}
+
 export function parsePermission(f: Fields): Matcher {
   const kind = f.oneOf(KINDS);
   let m: Matcher;
   switch (kind) {
-    case 'and_rules': {
-      const rules = f.object('and_rules')!;
-      const list = rules.array('rules').map(parsePermission);
-      rules.done();
-      m = (r) => list.every((x) => x(r));
+    case 'and_rules':
+    case 'or_rules':
+      m = parseSet(f, kind, 'rules', parsePermission);
       break;
-    }
-    case 'or_rules': {
-      const rules = f.object('or_rules')!;
-      const list = rules.array('rules').map(parsePermission);
-      rules.done();
-      m = (r) => list.some((x) => x(r));
-      break;
-    }
     case 'any':
       if (!f.bool('any')) f.fail('any', 'must be true');
       m = () => true;

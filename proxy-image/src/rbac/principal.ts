@@ -6,7 +6,7 @@
  */
 import type { Fields } from '../config/fields';
 import { parseStringMatcher } from '../router/string-matcher';
-import { type Matcher, parseCidrSet, parseHeaderRule, parseUrlPath } from './permission';
+import { type Matcher, parseCidrSet, parseHeaderRule, parseSet, parseUrlPath } from './permission';
 
 const KINDS = [
   'and_ids',
@@ -29,20 +29,10 @@ export function parsePrincipal(f: Fields): Matcher {
   const kind = f.oneOf(KINDS);
   let m: Matcher;
   switch (kind) {
-    case 'and_ids': {
-      const ids = f.object('and_ids')!;
-      const list = ids.array('ids').map(parsePrincipal);
-      ids.done();
-      m = (r) => list.every((x) => x(r));
+    case 'and_ids':
+    case 'or_ids':
+      m = parseSet(f, kind, 'ids', parsePrincipal);
       break;
-    }
-    case 'or_ids': {
-      const ids = f.object('or_ids')!;
-      const list = ids.array('ids').map(parsePrincipal);
-      ids.done();
-      m = (r) => list.some((x) => x(r));
-      break;
-    }
     case 'any':
       if (!f.bool('any')) f.fail('any', 'must be true');
       m = () => true;

@@ -4,7 +4,7 @@
  * fraction) compiled into one predicate, and its action.
  */
 import type { Fields, Json } from '../config/fields';
-import { headerValue, pathOnly, type RequestHeaders } from '../http/header-map';
+import { headerValue, pathOnly, pseudoHeader, type RequestHeaders } from '../http/header-map';
 import { parseHeaderMatcher } from './header-matcher';
 import { type HeaderMutation, parseHeaderMutation } from './header-mutation';
 import { parseQuery, parseQueryParameterMatcher } from './query-parameter-matcher';
@@ -28,23 +28,6 @@ export interface Route {
 }
 
 type Predicate = (req: RequestHeaders) => boolean;
-
-function pseudoOf(req: RequestHeaders): (name: string) => string | undefined {
-  return (name) => {
-    switch (name) {
-      case ':method':
-        return req.method;
-      case ':path':
-        return req.path;
-      case ':authority':
-        return req.authority;
-      case ':scheme':
-        return req.scheme;
-      default:
-        return undefined;
-    }
-  };
-}
 
 const DENOMINATORS = { HUNDRED: 100, TEN_THOUSAND: 10_000, MILLION: 1_000_000 } as const;
 
@@ -87,7 +70,7 @@ export function parseMatch(f: Fields): {
   const headers = f.array('headers').map(parseHeaderMatcher);
   if (headers.length) {
     checks.push((req) => {
-      const pseudo = pseudoOf(req);
+      const pseudo = pseudoHeader(req);
       for (const h of headers) if (!h.matches(req.headers, pseudo)) return false;
       return true;
     });
