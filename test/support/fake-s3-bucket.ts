@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 
-interface StoredObject {
+export interface StoredObject {
   body: string;
   etag: string;
   modified: Date;
@@ -30,14 +30,17 @@ export class FakeS3Bucket {
   readonly writes: string[] = [];
   /** Runs before each PutObject: lets a test interleave another writer. */
   beforePut?: (key: string) => void;
+  /** Decides what a GetObject reads: lets a test tear a read, as a store without atomic writes can. */
+  onGet?: (key: string, stored: StoredObject) => StoredObject;
   private clock = Date.parse('2026-10-01T00:00:00Z');
   readonly mock = mockClient(S3Client);
 
   constructor(readonly bucket: string) {
     this.mock.on(GetObjectCommand).callsFake((input) => {
       this.checkBucket(input.Bucket);
-      const o = this.objects.get(input.Key);
-      if (!o) throw s3Error('NoSuchKey', 404);
+      const stored = this.objects.get(input.Key);
+      if (!stored) throw s3Error('NoSuchKey', 404);
+      const o = this.onGet ? this.onGet(input.Key, stored) : stored;
       if (input.IfNoneMatch && input.IfNoneMatch === o.etag) throw s3Error('NotModified', 304);
       return { Body: { transformToString: async () => o.body }, ETag: o.etag, LastModified: o.modified };
     });

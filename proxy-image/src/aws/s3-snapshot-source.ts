@@ -79,6 +79,7 @@ export class S3SnapshotSource {
   private readonly client: S3Client;
   private readonly pointerKey: string;
   private etag: string | undefined;
+  private ignoredEtag: string | undefined;
   private applied: Applied | undefined;
   private timer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -215,37 +216,45 @@ export class S3SnapshotSource {
     try {
       pointer = parsePointer(text, where);
     } catch (e) {
-      this.etag = etag;
-      store.counter(`${STATS}rejected`).inc();
-      log.warn(`${(e as Error).message}; keeping the last good snapshot`);
+      this.ignore('rejected', etag, `${(e as Error).message}; keeping the last good snapshot`);
       return false;
     }
     const current = this.applied?.pointer;
     if (current && pointer.sequence < current.sequence) {
       // An older publication (a restored object, a slower writer) never replaces a newer one.
-      this.etag = etag;
-      store.counter(`${STATS}stale`).inc();
-      log.warn(`${where}: publication ${pointer.sequence} is older than the applied ${current.sequence}; ignored`);
+      const why = `${where}: publication ${pointer.sequence} is older than the applied ${current.sequence}; ignored`;
+      this.ignore('stale', etag, why);
       return false;
     }
-    if (current && pointer.version === current.version) {
-      this.etag = etag;
-      return false;
-    }
+    // The applied pointer under another ETag: an identical re-put, or a torn read; read it again.
+    if (current && pointer.version === current.version) return false;
     const snapshot = await this.client.send(
       new (s3Sdk().GetObjectCommand)({ Bucket: location.bucket, Key: `${location.root}${pointer.key}` }),
     );
     const body = (await snapshot.Body?.transformToString('utf8')) ?? '';
-    const resources = this.parseSnapshot(body, `s3://${location.bucket}/${location.root}${pointer.key}`);
-    this.etag = etag;
+    const resources = this.parseSnapshot(body, `s3://${location.bucket}/${location.root}${pointer.key}`, etag);
     if (!resources) return false;
+    this.etag = etag;
+    this.ignoredEtag = undefined;
     this.applied = { pointer, resources };
     store.counter(`${STATS}updated`).inc();
     log.info(`snapshot ${pointer.version} (publication ${pointer.sequence}) of ${this.o.proxy} read from S3`);
     return true;
   }
 
-  private parseSnapshot(body: string, where: string): Map<string, Json[]> | undefined {
+  /**
+   * Only an applied pointer's ETag is sent as If-None-Match. A rejected or stale pointer is read
+   * again at the next poll: a read torn by a store that is not atomic (s3rver, some S3-compatible
+   * servers) must not leave the proxy answering 304 to itself forever. Logged once per ETag.
+   */
+  private ignore(why: 'rejected' | 'stale', etag: string | undefined, message: string): void {
+    this.o.store.counter(`${STATS}${why}`).inc();
+    if (etag !== undefined && etag === this.ignoredEtag) return;
+    this.ignoredEtag = etag;
+    log.warn(message);
+  }
+
+  private parseSnapshot(body: string, where: string, etag: string | undefined): Map<string, Json[]> | undefined {
     try {
       const doc = JSON.parse(body) as { version?: unknown; resources?: Record<string, unknown> };
       if (typeof doc.version !== 'string' || !doc.resources || typeof doc.resources !== 'object') {
@@ -259,8 +268,7 @@ export class S3SnapshotSource {
       }
       return out;
     } catch (e) {
-      this.o.store.counter(`${STATS}rejected`).inc();
-      log.warn(`${where}: ${(e as Error).message}; keeping the last good snapshot`);
+      this.ignore('rejected', etag, `${where}: ${(e as Error).message}; keeping the last good snapshot`);
       return undefined;
     }
   }
