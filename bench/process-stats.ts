@@ -79,3 +79,21 @@ export function rssMiB(roots: readonly number[]): number {
 export function peakRssMiB(roots: readonly number[]): number {
   return processTree(roots).reduce((s, pid) => s + statusKiB(pid, 'VmHWM'), 0) / 1024;
 }
+
+/**
+ * RSS at idle, MiB: sampled every 500 ms until it has not moved by more than 0.5 MiB for
+ * `stableMs`, or `maxMs` have passed. A Node process's heap shrinks ~10 s after start (not at once),
+ * when V8's memory reducer runs on an idle process: the figure a sidecar holds while it waits.
+ */
+export async function idleRssMiB(roots: readonly number[], stableMs = 10_000, maxMs = 30_000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let last = rssMiB(roots);
+  let since = Date.now();
+  while (Date.now() < deadline && Date.now() - since < stableMs) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = rssMiB(roots);
+    if (Math.abs(now - last) > 0.5) since = Date.now();
+    last = now;
+  }
+  return last;
+}

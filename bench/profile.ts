@@ -36,12 +36,10 @@ async function main(argv: string[]): Promise<void> {
   const dir = tempDir('trellis-bench-profile-');
   const profiles = join(dir, 'profiles');
   const upstream = await startUpstream(join(dir, 'upstream'));
-  const kind = trellisTarget([
-    `--cpu-prof`,
-    `--cpu-prof-dir=${profiles}`,
-    `--heap-prof`,
-    `--heap-prof-dir=${profiles}`,
-  ]);
+  const kind = trellisTarget(
+    [`--cpu-prof`, `--cpu-prof-dir=${profiles}`, `--heap-prof`, `--heap-prof-dir=${profiles}`],
+    'dev',
+  );
   const proxy = await kind.start({ upstream, protocol, dir: join(dir, 'proxy') });
   await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol, rate: 1000, durationS: 2 });
   const c0 = cpuSeconds(proxy.pids);

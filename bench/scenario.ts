@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { LatencySummary } from './latency';
 import { type MaxRateResult, type MaxRateTools, maxRate } from './max-rate';
 import { openLoop, type Protocol } from './open-loop';
-import { cpuSeconds, peakRssMiB, rssMiB } from './process-stats';
+import { cpuSeconds, idleRssMiB, peakRssMiB } from './process-stats';
 import type { RunningTarget, TargetKind } from './targets/target';
 import type { Upstream } from './upstream';
 
@@ -88,8 +88,7 @@ export async function runScenario(
     const pids = chain.flatMap((t) => t.pids);
     const port = chain[0]?.port ?? (s.protocol === 'h2' ? upstream.h2Port : upstream.port);
     const origin = `http://127.0.0.1:${port}`;
-    await sleep(500);
-    const idle = pids.length ? rssMiB(pids) : Number.NaN;
+    const idle = pids.length ? await idleRssMiB(pids) : Number.NaN;
     const cpu = () => (pids.length ? cpuSeconds(pids) : Number.NaN);
     // Warm-up, discarded: JIT, connection pools, caches.
     await openLoop({ origin, path, protocol: s.protocol, rate: 1000, durationS: timing.warmS });

@@ -1,11 +1,16 @@
 /**
- * The Trellis proxy as a sidecar runs it: the esbuild bundle of proxy-image/src (built as the
- * test suite builds it), started from a stock Envoy bootstrap with one HTTP listener (codec
- * AUTO: HTTP/1.1 or h2c) routing every path to one static cluster. `nodeArgs` lets the
- * profiler add --cpu-prof / --heap-prof (V8 refuses them in NODE_OPTIONS).
+ * The Trellis proxy as a sidecar runs it: the image's payload (`npm run build`: the minified
+ * bundle, its lazily loaded packages and the .proto files with their index), started with the
+ * image's Node flags and malloc settings (proxy-image/src/process-settings.ts) from a stock
+ * Envoy bootstrap with one HTTP listener (codec AUTO: HTTP/1.1 or h2c) routing every path to one
+ * static cluster. `nodeArgs` lets the profiler add --cpu-prof / --heap-prof (V8 refuses them in
+ * NODE_OPTIONS); `payload: 'dev'` runs the unminified test bundle instead, whose profiles point
+ * at source lines.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PROXY_MALLOC_ENV, PROXY_NODE_FLAGS } from '../../proxy-image/src/process-settings';
+import { buildPayload } from '../../scripts/build';
 import { spawnChild } from '../../test/support/child-process';
 import { httpBootstrap } from '../../test/support/envoy-config';
 import { httpRequest } from '../../test/support/http-client';
@@ -14,15 +19,38 @@ import { tempDir } from '../../test/support/temp-dir';
 import { GiveUp, waitFor } from '../../test/support/wait';
 import type { StartOptions, TargetKind } from './target';
 
-let bundle: string | undefined;
+export type Payload = 'image' | 'dev';
 
-/** Built once per bench process, in a temp dir removed at exit (proxyBundle()'s would stay). */
-function proxyBundle(): string {
-  bundle ??= buildProxyBundle(tempDir('trellis-bench-proxy-'));
-  return bundle;
+interface Built {
+  readonly entry: string;
+  readonly env: NodeJS.ProcessEnv;
 }
 
-export function trellisTarget(nodeArgs: readonly string[] = []): TargetKind {
+const built = new Map<Payload, Promise<Built>>();
+
+/** Built once per bench process, in a temp dir removed at exit. */
+function payload(kind: Payload): Promise<Built> {
+  let p = built.get(kind);
+  if (!p) {
+    const dir = tempDir(`trellis-bench-${kind}-`);
+    p =
+      kind === 'image'
+        ? buildPayload(dir).then((r) => ({
+            entry: join(r.outdir, 'proxy.js'),
+            env: {
+              ...process.env,
+              ...PROXY_MALLOC_ENV,
+              NODE_ENV: 'production',
+              TRELLIS_ENVOY_PROTO_DIR: join(r.outdir, 'proto'),
+            },
+          }))
+        : Promise.resolve({ entry: buildProxyBundle(dir), env: bundleEnv(PROXY_MALLOC_ENV) });
+    built.set(kind, p);
+  }
+  return p;
+}
+
+export function trellisTarget(nodeArgs: readonly string[] = [], kind: Payload = 'image'): TargetKind {
   return {
     name: 'Trellis',
     h2: true,
@@ -31,10 +59,11 @@ export function trellisTarget(nodeArgs: readonly string[] = []): TargetKind {
       const configPath = join(o.dir, 'envoy.json');
       writeFileSync(configPath, JSON.stringify(httpBootstrap({ clusters: { backend: [o.upstream.port] } })));
       const adminPath = join(o.dir, 'admin-address');
-      const args = [...nodeArgs, proxyBundle(), '--config', configPath, '--admin-address-path', adminPath];
+      const { entry, env } = await payload(kind);
+      const args = [...PROXY_NODE_FLAGS, ...nodeArgs, entry, '--config', configPath, '--admin-address-path', adminPath];
       const child = spawnChild(process.execPath, [...args, '--log-level', 'warning', '--drain-time-s', '1'], {
         cwd: o.dir,
-        env: bundleEnv(),
+        env,
       });
       const admin = await waitFor('the Trellis admin address', () => {
         if (child.proc.exitCode !== null)

@@ -39,6 +39,19 @@ interface FileEntry {
   readonly imports: readonly string[];
 }
 
+/**
+ * The index as the image build writes it beside the .proto files (`index.json`), so a proxy
+ * starts without reading ~600 files (~0.1 s, and ~8 MiB of heap it would keep committed).
+ * Files are named by the position of their include dir in `includeDirs`.
+ */
+export interface ProtoIndexJson {
+  readonly format: 'trellis-proto-index/1';
+  readonly declaredIn: Record<string, string>;
+  readonly files: Record<string, { readonly dir: number; readonly imports: readonly string[] }>;
+}
+
+export const PROTO_INDEX_FILE = 'index.json';
+
 const PACKAGE = /^package\s+([\w.]+)\s*;/m;
 const TOP_LEVEL = /^(?:message|enum|service)\s+(\w+)/gm;
 const IMPORT = /^import\s+(?:public\s+|weak\s+)?"([^"]+)"\s*;/gm;
@@ -65,6 +78,32 @@ export class ProtoFileIndex {
       }
     }
     return index;
+  }
+
+  /** The index written by `toJSON`, or a scan when `file` is absent or not an index. */
+  static open(includeDirs: readonly string[], roots: readonly string[], file: string | undefined): ProtoFileIndex {
+    if (!file || !existsSync(file)) return ProtoFileIndex.scan(includeDirs, roots);
+    const json = JSON.parse(readFileSync(file, 'utf8')) as ProtoIndexJson;
+    if (json.format !== 'trellis-proto-index/1') throw new Error(`${file}: format: not a trellis-proto-index/1`);
+    const index = new ProtoFileIndex(includeDirs);
+    for (const [name, f] of Object.entries(json.declaredIn)) index.declaredIn.set(name, f);
+    for (const [relative, e] of Object.entries(json.files)) {
+      const dir = includeDirs[e.dir];
+      if (dir === undefined) throw new Error(`${file}: files.${relative}.dir: no include dir ${e.dir}`);
+      index.files.set(relative, { relative, absolute: join(dir, relative), imports: e.imports });
+    }
+    return index;
+  }
+
+  toJSON(): ProtoIndexJson {
+    const declaredIn: Record<string, string> = {};
+    for (const [name, f] of this.declaredIn) if (!this.isBundled(f)) declaredIn[name] = f;
+    const files: Record<string, { dir: number; imports: readonly string[] }> = {};
+    for (const [relative, e] of this.files) {
+      const dir = this.includeDirs.findIndex((d) => e.absolute === join(d, relative));
+      files[relative] = { dir, imports: e.imports };
+    }
+    return { format: 'trellis-proto-index/1', declaredIn, files };
   }
 
   private walk(includeDir: string, relDir: string): void {
@@ -164,8 +203,7 @@ export class ProtoFileIndex {
  * protobufjs (for descriptor.proto). `TRELLIS_ENVOY_PROTO_DIR` names another copy of that `deps`
  * folder, for bundles (a Lambda built with esbuild) that ship the .proto files beside the code.
  */
-export function envoyIncludeDirs(): string[] {
-  const override = process.env.TRELLIS_ENVOY_PROTO_DIR;
+export function envoyIncludeDirs(override = process.env.TRELLIS_ENVOY_PROTO_DIR): string[] {
   const deps = override || join(dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
   const protobufjs = override || dirname(require.resolve('protobufjs/package.json'));
   return [
@@ -179,3 +217,8 @@ export function envoyIncludeDirs(): string[] {
 
 /** The import-path prefixes holding types a configuration may name. */
 export const SCANNED_ROOTS = ['envoy', 'xds', 'udpa', 'google/api', 'google/rpc', 'validate', 'google/protobuf'];
+
+/** The prebuilt index beside a shipped copy of the .proto files (TRELLIS_ENVOY_PROTO_DIR), if any. */
+export function envoyIndexFile(override = process.env.TRELLIS_ENVOY_PROTO_DIR): string | undefined {
+  return override ? join(override, PROTO_INDEX_FILE) : undefined;
+}

@@ -7,7 +7,7 @@
  */
 import { Enum, Namespace, ReflectionObject, Root, Service, Type } from 'protobufjs';
 import { detachStrings } from './detached-string';
-import { BUNDLED_PROTO_FILES, envoyIncludeDirs, ProtoFileIndex, SCANNED_ROOTS } from './proto-files';
+import { BUNDLED_PROTO_FILES, envoyIncludeDirs, envoyIndexFile, ProtoFileIndex, SCANNED_ROOTS } from './proto-files';
 
 export interface EnvoySchema {
   /** The shared protobufjs root; it grows as files load. */
@@ -44,7 +44,7 @@ class LazyEnvoySchema implements EnvoySchema {
   constructor() {
     const t0 = performance.now();
     const includeDirs = envoyIncludeDirs();
-    this.index = ProtoFileIndex.scan(includeDirs, SCANNED_ROOTS);
+    this.index = ProtoFileIndex.open(includeDirs, SCANNED_ROOTS, envoyIndexFile());
     // Imports are resolved through the index so every file has one absolute name and loads once.
     this.root.resolvePath = (_origin: string, target: string) => {
       if (target.startsWith('/')) return target;

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PROXY_MALLOC_ENV, PROXY_NODE_FLAGS } from '../../proxy-image/src/process-settings';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..');
 
@@ -14,18 +15,14 @@ export interface ProxyCommand {
   readonly env: Readonly<Record<string, string>>;
 }
 
-/**
- * The memory settings of the proxy image (proxy-image/Dockerfile says why and what they save):
- * a laptop running a mesh runs many proxies.
- */
-const NODE_FLAGS = ['--max-semi-space-size=2'];
-const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '131072', MALLOC_TRIM_THRESHOLD_: '131072' };
-
 /** `TRELLIS_PROXY_BUNDLE` (the test suite's prebuilt copy) wins; otherwise one is built in `dir`. */
 export function proxyCommand(dir: string): ProxyCommand {
-  const env = { NODE_PATH: join(REPO_ROOT, 'node_modules'), ...MALLOC_ENV };
+  // The image's memory settings (proxy-image/src/process-settings.ts): a laptop mesh runs many proxies.
+  const env = { NODE_PATH: join(REPO_ROOT, 'node_modules'), ...PROXY_MALLOC_ENV };
   const prebuilt = process.env.TRELLIS_PROXY_BUNDLE;
-  if (prebuilt && existsSync(prebuilt)) return { command: process.execPath, args: [...NODE_FLAGS, prebuilt], env };
+  if (prebuilt && existsSync(prebuilt)) {
+    return { command: process.execPath, args: [...PROXY_NODE_FLAGS, prebuilt], env };
+  }
   try {
     const { buildSync } = require('esbuild') as typeof import('esbuild');
     const outfile = join(dir, 'trellis-proxy.js');
@@ -39,7 +36,7 @@ export function proxyCommand(dir: string): ProxyCommand {
       outfile,
       logLevel: 'error',
     });
-    return { command: process.execPath, args: [...NODE_FLAGS, outfile], env };
+    return { command: process.execPath, args: [...PROXY_NODE_FLAGS, outfile], env };
   } catch {
     // Unbundled, tsx compiles at start and makes garbage a small young generation would slow.
     return { command: process.execPath, args: [join(REPO_ROOT, 'bin', 'trellis.js'), 'proxy'], env: {} };

@@ -12,6 +12,7 @@ import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { PROXY_MALLOC_ENV, PROXY_NODE_FLAGS } from '../../proxy-image/src/process-settings';
 import { buildPayload } from '../../scripts/build';
 import { buildBaseImage, DEFAULT_BASE_TAG, PROXY_UID } from '../../scripts/proxy-base-image';
 import { type ChildHandle, spawnChild } from '../support/child-process';
@@ -71,7 +72,7 @@ describe('proxy-image/Dockerfile', () => {
     // GIVEN the base image and the payload, in a context laid out as proxy-image/ after `npm run build`
     buildBaseImage({ tag: DEFAULT_BASE_TAG, env });
     const context = join(dir, 'context');
-    buildPayload(join(context, 'dist'));
+    await buildPayload(join(context, 'dist'));
     copyFileSync(join(REPO_ROOT, 'proxy-image', '.dockerignore'), join(context, '.dockerignore'));
     const dockerfile = join(REPO_ROOT, 'proxy-image', 'Dockerfile');
     await buildah([
@@ -131,11 +132,12 @@ describe('proxy-image/Dockerfile', () => {
 
   it('is built as the non-root UID 1337 with a HEALTHCHECK on /ready', () => {
     expect(config.User).toBe(`${PROXY_UID}:${PROXY_UID}`);
-    expect(config.Entrypoint).toEqual(['/usr/local/bin/node', '--max-semi-space-size=2', '/app/proxy.js']);
+    // The image runs the proxy as trellis up and the benchmarks do (proxy-image/src/process-settings.ts).
+    expect(config.Entrypoint).toEqual(['/usr/local/bin/node', ...PROXY_NODE_FLAGS, '/app/proxy.js']);
     expect(config.Healthcheck?.Test?.[0]).toBe('CMD');
     expect(config.Healthcheck?.Test?.join(' ')).toContain('/ready');
     expect(config.Env).toContain('TRELLIS_ENVOY_PROTO_DIR=/app/proto');
-    expect(config.Env).toContain('MALLOC_TRIM_THRESHOLD_=131072');
+    for (const [name, value] of Object.entries(PROXY_MALLOC_ENV)) expect(config.Env).toContain(`${name}=${value}`);
   });
 
   it('runs the proxy from its ENTRYPOINT as UID 1337, ready and routing to an upstream', async () => {

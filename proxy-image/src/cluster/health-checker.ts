@@ -7,9 +7,9 @@
  */
 import http2 from 'node:http2';
 import { connect } from 'node:net';
-import { Client } from 'undici';
 import { formatAddress } from '../config/address';
 import type { HealthCheckConfig } from '../config/health-check';
+import { Client } from '../upstream/undici';
 import type { ClusterStats } from './cluster-stats';
 import { HealthFlag, type Host } from './host';
 

@@ -5,7 +5,6 @@
  * the file and the field path and never carry a stack trace.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { formatProblem, validateJson } from '../../../lib/envoy';
 import { type Bootstrap, type NodeOverrides, parseBootstrap } from './bootstrap';
 import { ConfigError, Fields, isObject, type Json, newContext, type ParseContext } from './fields';
@@ -28,7 +27,9 @@ export function parseDocument(text: string, where: string): unknown {
     }
   }
   try {
-    return parseYaml(text, { uniqueKeys: true });
+    // Required here: most proxies read JSON (xDS, S3, the compiler's files) and never need yaml.
+    const { parse } = require('yaml') as typeof import('yaml');
+    return parse(text, { uniqueKeys: true });
   } catch (e) {
     const msg = (e as Error).message.split('\n')[0];
     throw new ConfigLoadError([`${where}: not valid YAML or JSON: ${msg}`]);

@@ -6,10 +6,10 @@
  * first request.
  */
 import { URL } from 'node:url';
-import { Agent, request } from 'undici';
 import type { ClusterManager } from '../cluster/cluster-manager';
 import { log } from '../log';
 import type { Counter } from '../stats/metric';
+import { undici } from '../upstream/undici';
 import { type Jwk, parseJwks } from './jwks';
 import { JwtError } from './jwt-verifier';
 
@@ -99,6 +99,7 @@ export class RemoteJwks implements JwksSource {
     if (!host) throw new Error(`cluster "${c.cluster}" has no healthy host`);
     const u = new URL(c.uri);
     const target = `${u.protocol}//${host.address.includes(':') ? `[${host.address}]` : host.address}:${host.port}${u.pathname}${u.search}`;
+    const { Agent, request } = undici();
     const dispatcher = new Agent({ connect: { servername: u.protocol === 'https:' ? u.hostname : undefined } });
     try {
       const res = await request(target, {

@@ -8,7 +8,6 @@
 
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { Client } from 'undici';
 import {
   type ConnPool,
   type UpstreamCallbacks,
@@ -17,6 +16,7 @@ import {
   type UpstreamStream,
 } from './conn-pool';
 import { headersFromRaw, type PoolContext } from './pool-context';
+import { Client } from './undici';
 
 interface Conn {
   readonly client: Client;

@@ -4,10 +4,10 @@
  * DiscoveryResponse. 304 means unchanged. A rejected response is reported in the next request's
  * `error_detail` with the last accepted `version_info`, as Envoy's REST client does.
  */
-import { request } from 'undici';
 import type { ApiConfigSource } from '../config/config-source';
 import { isObject, type Json } from '../config/fields';
 import { checkSchema } from '../config/load';
+import { undici } from '../upstream/undici';
 import type { Subscription, SubscriptionCallbacks } from './subscription';
 
 const PATHS: Record<string, string> = {
@@ -81,7 +81,7 @@ export class RestSubscription implements Subscription {
     let status: number;
     let text: string;
     try {
-      const res = await request(`http://${target}${this.path}`, {
+      const res = await undici().request(`http://${target}${this.path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -4,7 +4,7 @@
  * the control plane's address.
  */
 import { isS3Uri, parseS3Uri } from '../aws/s3-location';
-import { S3SnapshotSource } from '../aws/s3-snapshot-source';
+import type { S3SnapshotSource } from '../aws/s3-snapshot-source';
 import type { ApiConfigSource, ConfigSourceSpec } from '../config/config-source';
 import type { NodeInfo } from '../config/node';
 import type { StatsStore } from '../stats/store';
@@ -62,7 +62,10 @@ export class SubscriptionFactory {
         if (!this.adsConfig) throw new Error('ads config source without dynamic_resources.ads_config');
         const uri = this.adsConfig.grpcServices[0]?.targetUri;
         if (isS3Uri(uri)) {
-          this.s3 ??= new S3SnapshotSource({
+          // Required here: the S3 source brings the AWS SDK and zod, which only an AWS proxy needs.
+          const { S3SnapshotSource: Source } =
+            require('../aws/s3-snapshot-source') as typeof import('../aws/s3-snapshot-source');
+          this.s3 ??= new Source({
             location: parseS3Uri(uri),
             proxy: this.node.id,
             store: this.store,
