@@ -12,7 +12,7 @@ import { stopAllProcesses } from '../test/support/child-process';
 import { removeTempDirs, tempDir } from '../test/support/temp-dir';
 import { openLoop } from './open-loop';
 import { ensureTools } from './packages';
-import { idleRssMiB, peakRssMiB, rssMiB } from './process-stats';
+import { cpuSeconds, idleRssMiB, peakRssMiB, rssMiB } from './process-stats';
 import { useNginx } from './targets/nginx';
 import { trellisTarget } from './targets/trellis';
 import { SMALL_PATH, startUpstream } from './upstream';
@@ -45,7 +45,9 @@ async function main(argv: string[]): Promise<void> {
   const sampler = setInterval(() => {
     peak = Math.max(peak, rssMiB(proxy.pids));
   }, 250);
+  const cpu0 = cpuSeconds(proxy.pids);
   const load = await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol: 'h1', rate, durationS });
+  const cpuPer1000 = ((cpuSeconds(proxy.pids) - cpu0) / Math.max(1, load.sent)) * 1000;
   clearInterval(sampler);
   const after = rssMiB(proxy.pids);
   const hwm = peakRssMiB(proxy.pids);
@@ -57,6 +59,7 @@ async function main(argv: string[]): Promise<void> {
     `  after ${durationS} s at ${rate} rps:      ${mb(after)}   (aim ≤ 100 MB)`,
     `  peak (sampled / VmHWM):      ${mb(peak)} / ${mb(hwm)}`,
     `  requests: ${load.ok} ok, ${load.failed} failed${load.errors.length ? ` (${load.errors.join('; ')})` : ''}`,
+    `  CPU: ${cpuPer1000.toFixed(3)} s per 1,000 requests`,
     `  latency from intended send: p50 ${load.latency.p50.toFixed(2)} ms, p99 ${load.latency.p99.toFixed(2)} ms, ` +
       `p99.9 ${load.latency.p999.toFixed(2)} ms`,
   ];
