@@ -5,7 +5,6 @@
  * `node /app/proxy.js --config x.yaml` behaves exactly like `trellis proxy --config x.yaml`.
  * It lives beside the build script, not in proxy-image/src, because it is packaging, not proxy.
  */
-import { parse, stringify } from 'yaml';
 import { proxy } from '../proxy-image/src/cli';
 
 /** Where the admin address is written, so the HEALTHCHECK finds /ready on any admin port. */
@@ -67,7 +66,8 @@ function adsBootstrap(address: string): Record<string, unknown> {
 function parseOverlay(text: string): Record<string, unknown> {
   let doc: unknown;
   try {
-    doc = parse(text);
+    // Required here: yaml ships as a package loaded on demand (scripts/build.ts).
+    doc = (require('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
     throw new EnvError(`environment variable TRELLIS_CONFIG_YAML: ${(e as Error).message}`);
   }
@@ -94,7 +94,8 @@ export function argsFromEnv(argv: readonly string[], env: Env): string[] {
     const admin = { address: { socket_address: { address, port_value: portFrom(env, 'ENVOY_ADMIN_ACCESS_PORT') } } };
     overlay = { ...overlay, admin };
   }
-  if (overlay) out.push('--config-yaml', stringify(overlay));
+  // JSON is YAML: the proxy reads it as Envoy reads --config-yaml.
+  if (overlay) out.push('--config-yaml', JSON.stringify(overlay));
   if (!has('-l', '--log-level') && env.ENVOY_LOG_LEVEL) out.push('--log-level', env.ENVOY_LOG_LEVEL);
   if (!has('--service-node') && env.TRELLIS_NODE_ID) out.push('--service-node', env.TRELLIS_NODE_ID);
   if (!has('--service-cluster') && env.TRELLIS_NODE_CLUSTER) out.push('--service-cluster', env.TRELLIS_NODE_CLUSTER);

@@ -21,11 +21,12 @@ export const REPO_ROOT = resolve(__dirname, '..');
 export const DEFAULT_OUTDIR = join(REPO_ROOT, 'proxy-image', 'dist');
 
 /**
- * Required on demand by the proxy (grpc-mux.ts, s3-snapshot-source.ts, upstream/undici.ts).
- * Only the bare name is kept out of proxy.js: `undici/lib/dispatcher/client`, used by every
- * proxy, stays inside.
+ * Required on demand by the proxy: gRPC for an ADS stream (grpc-mux.ts), the S3 client and zod
+ * for an `s3://` source (subscription-factory.ts), all of undici for REST sources and remote
+ * JWKS (upstream/undici.ts), yaml for YAML documents (config/load.ts). Only the bare name is kept
+ * out of proxy.js: `undici/lib/dispatcher/client`, used by every proxy, stays inside.
  */
-export const LAZY_PACKAGES = ['@grpc/grpc-js', '@aws-sdk/client-s3', 'undici'] as const;
+export const LAZY_PACKAGES = ['@grpc/grpc-js', '@aws-sdk/client-s3', 'undici', 'zod', 'yaml'] as const;
 
 const COMMON: BuildOptions = {
   bundle: true,

@@ -1,0 +1,120 @@
+/**
+ * Maximum rate in interleaved rounds: each round runs every variant once, in turn, so the drift
+ * of a shared machine (±30 % between minutes here) hits them alike, and the medians are compared.
+ * A variant is a peer by name (nginx, HAProxy, http-proxy, @fastify/http-proxy) or the Trellis
+ * proxy: `image` or `dev` (the unminified test bundle) followed by Node flags, which come after
+ * the image's own (proxy-image/src/process-settings.ts) and so win over them.
+ *
+ *   npx tsx bench/rounds.ts [--rounds 5] [--duration 8] [--protocol h1|h2] \
+ *     [--variant image --variant http-proxy --variant @fastify/http-proxy]
+ *   npx tsx bench/rounds.ts --variant image --variant "image --max-semi-space-size=16"
+ */
+import { join } from 'node:path';
+import { stopAllProcesses } from '../test/support/child-process';
+import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { maxRate } from './max-rate';
+import type { Protocol } from './open-loop';
+import { ensureTools } from './packages';
+import { cpuSeconds } from './process-stats';
+import { haproxy, useHaproxy } from './targets/haproxy';
+import { nginx, useNginx } from './targets/nginx';
+import { fastifyProxyPeer, httpProxyPeer } from './targets/node-peers';
+import type { TargetKind } from './targets/target';
+import { type Payload, trellisTarget } from './targets/trellis';
+import { SMALL_PATH, startUpstream } from './upstream';
+
+function options(argv: string[]) {
+  const variants: string[] = [];
+  let rounds = 5;
+  let durationS = 8;
+  let protocol: Protocol = 'h1';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[++i] ?? '';
+    if (a === '--variant') variants.push(v);
+    else if (a === '--rounds') rounds = Number(v);
+    else if (a === '--duration') durationS = Number(v);
+    else if (a === '--protocol') protocol = v as Protocol;
+    else throw new Error(`unknown option ${a} (known: --variant, --rounds, --duration, --protocol)`);
+  }
+  if (!['h1', 'h2'].includes(protocol) || !(rounds > 0) || !(durationS > 0))
+    throw new Error('bad --protocol, --rounds or --duration');
+  return {
+    variants: variants.length ? variants : ['image', 'http-proxy', '@fastify/http-proxy'],
+    rounds,
+    durationS,
+    protocol,
+  };
+}
+
+const PEERS: readonly TargetKind[] = [nginx, haproxy, httpProxyPeer, fastifyProxyPeer];
+
+function kindOf(variant: string): TargetKind {
+  const peer = PEERS.find((k) => k.name === variant);
+  if (peer) return peer;
+  const [payload, ...flags] = variant.split(/\s+/).filter(Boolean);
+  if (payload !== 'image' && payload !== 'dev') {
+    throw new Error(
+      `--variant "${variant}": a peer (${PEERS.map((k) => k.name).join(', ')}) or image|dev [node flags]`,
+    );
+  }
+  return trellisTarget(flags, payload as Payload);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const o = options(argv);
+  const tools = ensureTools();
+  useNginx(tools.nginx);
+  useHaproxy(tools.haproxy);
+  const dir = tempDir('trellis-bench-rounds-');
+  const upstream = await startUpstream(join(dir, 'upstream'));
+  const results = new Map<string, { rps: number[]; cpuPer1000: number[] }>();
+  for (const v of o.variants) {
+    if (o.protocol === 'h2' && !kindOf(v).h2) throw new Error(`--variant "${v}" does not accept h2c`);
+  }
+  for (let round = 1; round <= o.rounds; round++) {
+    for (const [i, variant] of o.variants.entries()) {
+      const proxy = await kindOf(variant).start({
+        upstream,
+        protocol: o.protocol,
+        dir: join(dir, `r${round}-v${i}`),
+      });
+      try {
+        await maxRate(tools, `${proxy.origin}${SMALL_PATH}`, o.protocol, 2); // warm-up
+        const c0 = cpuSeconds(proxy.pids);
+        const r = await maxRate(tools, `${proxy.origin}${SMALL_PATH}`, o.protocol, o.durationS);
+        const cpu = cpuSeconds(proxy.pids) - c0;
+        const entry = results.get(variant) ?? { rps: [], cpuPer1000: [] };
+        entry.rps.push(r.rps);
+        entry.cpuPer1000.push((cpu / Math.max(1, r.requests)) * 1000);
+        results.set(variant, entry);
+        process.stdout.write(`round ${round} ${variant}: ${r.rps.toFixed(0)} rps, ${r.failed} failed\n`);
+      } finally {
+        await proxy.stop();
+      }
+    }
+  }
+  await upstream.stop();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const base = median(results.get(o.variants[0])!.rps);
+  process.stdout.write(
+    `\n${o.protocol}, ${o.rounds} rounds of ${o.durationS} s, median (ratio to "${o.variants[0]}"):\n`,
+  );
+  for (const [variant, r] of results) {
+    const m = median(r.rps);
+    process.stdout.write(
+      `  ${variant.padEnd(40)} ${m.toFixed(0).padStart(7)} rps  ×${(m / base).toFixed(2)}  ` +
+        `CPU ${median(r.cpuPer1000).toFixed(3)} s per 1,000\n`,
+    );
+  }
+}
+
+main(process.argv.slice(2))
+  .catch((e: Error) => {
+    process.stderr.write(`${e.stack ?? e.message}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await stopAllProcesses();
+    removeTempDirs();
+  });
