@@ -9,7 +9,7 @@ import http2 from 'node:http2';
 import { connect } from 'node:net';
 import { formatAddress } from '../config/address';
 import type { HealthCheckConfig } from '../config/health-check';
-import { Client } from '../upstream/undici';
+import { Client, request } from '../upstream/undici';
 import type { ClusterStats } from './cluster-stats';
 import { HealthFlag, type Host } from './host';
 
@@ -134,7 +134,7 @@ class HostSession {
     const client = this.client;
     const ac = new AbortController();
     const res = await this.withTimeout(
-      client.request({ path: c.http!.path, method: 'GET', headers: this.headers(), signal: ac.signal }),
+      request(client, { path: c.http!.path, method: 'GET', headers: this.headers(), signal: ac.signal }),
       () => ac.abort(),
     );
     await res.body.dump();
