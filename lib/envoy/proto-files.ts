@@ -41,7 +41,7 @@ interface FileEntry {
 
 /**
  * The index as the image build writes it beside the .proto files (`index.json`), so a proxy
- * starts without reading ~600 files (~0.1 s, and ~8 MiB of heap it would keep committed).
+ * starts without reading and scanning ~600 files (66–101 ms → 21 ms to build the index here).
  * Files are named by the position of their include dir in `includeDirs`.
  */
 export interface ProtoIndexJson {
