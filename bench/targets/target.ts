@@ -11,6 +11,8 @@ export interface RunningTarget {
   readonly port: number;
   /** Root pids whose process trees are measured (CPU, RSS). */
   readonly pids: number[];
+  /** What the target printed on stdout so far, when the bench started it itself. */
+  stdout?(): string;
   stop(): Promise<void>;
 }
 

@@ -77,7 +77,13 @@ export function trellisTarget(nodeArgs: readonly string[] = [], kind: Payload = 
       await waitFor('Trellis /ready', async () => (await httpRequest(`http://${admin}/ready`)).status === 200);
       const listeners = JSON.parse((await httpRequest(`http://${admin}/listeners?format=json`)).body);
       const port = listeners.listener_statuses[0].local_address.socket_address.port_value as number;
-      return { origin: `http://127.0.0.1:${port}`, port, pids: [child.pid], stop: () => child.stop(10_000) };
+      return {
+        origin: `http://127.0.0.1:${port}`,
+        port,
+        pids: [child.pid],
+        stdout: () => child.stdout(),
+        stop: () => child.stop(10_000),
+      };
     },
   };
 }

@@ -34,7 +34,9 @@ export function stripHopByHop(
     const list = typeof conn === 'string' ? conn : conn.join(',');
     for (const raw of list.split(',')) {
       const name = raw.trim().toLowerCase();
-      if (name && name !== 'te' && !(protect?.has(name) ?? false)) (named ??= new Set()).add(name);
+      // `Connection: keep-alive` / `close` name nothing the hop-by-hop list does not already drop.
+      if (!name || name === 'te' || name === 'close' || HOP_BY_HOP.has(name) || (protect?.has(name) ?? false)) continue;
+      (named ??= new Set()).add(name);
     }
   }
   const te = headers.te;

@@ -9,6 +9,7 @@ import { firstValue, type HeaderMap, type RequestHeaders } from '../http/header-
 import type { UpstreamFailureKind } from '../upstream/conn-pool';
 import { DEFAULT_BASE_INTERVAL_MS, parseRetryOn, RetryOn, type RetryPolicy } from './retry-policy';
 
+const NO_CODES: ReadonlySet<number> = new Set();
 const GRPC_CODES: ReadonlyArray<readonly [number, number]> = [
   [1, RetryOn.cancelled],
   [4, RetryOn['deadline-exceeded']],
@@ -21,7 +22,7 @@ export type RetryDecision = 'retry' | 'no' | 'limit' | 'overflow';
 
 export class RetryState {
   private remaining: number;
-  private readonly codes: Set<number>;
+  private readonly codes: ReadonlySet<number>;
   private active = false;
 
   private constructor(
@@ -32,7 +33,7 @@ export class RetryState {
     private readonly resources: ResourceManager,
   ) {
     this.remaining = numRetries;
-    this.codes = new Set(codes);
+    this.codes = codes;
   }
 
   /** Undefined when nothing is retriable for this request. */
@@ -44,7 +45,8 @@ export class RetryState {
   ): RetryState | undefined {
     let bits = policy?.retryOn ?? 0;
     let num = policy?.numRetries ?? 1;
-    const codes = new Set(policy?.retriableStatusCodes ?? []);
+    // The policy's own set, shared by its requests; copied only when a header adds codes.
+    let codes: ReadonlySet<number> = policy?.retriableStatusCodes ?? NO_CODES;
     if (internal) {
       const h = req.headers;
       const on = firstValue(h, 'x-envoy-retry-on');
@@ -54,7 +56,11 @@ export class RetryState {
       const max = firstValue(h, 'x-envoy-max-retries');
       if (max !== undefined && /^\d+$/.test(max)) num = Number(max);
       const sc = firstValue(h, 'x-envoy-retriable-status-codes');
-      if (sc) for (const c of sc.split(',')) if (/^\s*\d+\s*$/.test(c)) codes.add(Number(c));
+      if (sc) {
+        const more = new Set(codes);
+        for (const c of sc.split(',')) if (/^\s*\d+\s*$/.test(c)) more.add(Number(c));
+        codes = more;
+      }
     }
     if (bits === 0 || num <= 0) return undefined;
     if (policy?.retriableRequestHeaders.length) {
