@@ -218,6 +218,9 @@ export class HttpConnectionManager implements StreamContext {
     let cl = false;
     let te: string | undefined;
     for (let i = 0; i < raw.length; i += 2) {
+      // Only names as long as the three read here are lowered: no copy per header per request.
+      const len = raw[i].length;
+      if (len !== 4 && len !== 14 && len !== 17) continue;
       const n = raw[i].toLowerCase();
       if (n === 'host') hosts++;
       else if (n === 'content-length') cl = true;
