@@ -240,11 +240,14 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
         stats.downstream_rq_idle_timeout.inc();
         this.timeoutStream(408, 'stream timeout', 'stream_idle_timeout', ResponseFlag.StreamIdleTimeout);
       }, config.streamIdleTimeoutMs);
-      const prev = this.body.onChunk;
-      this.body.onChunk = () => {
-        prev?.();
-        this.idleTimer?.refresh();
-      };
+      // A body still to come refreshes the timer with each chunk (a GET has none to wait for).
+      if (!this.body.ended) {
+        const prev = this.body.onChunk;
+        this.body.onChunk = () => {
+          prev?.();
+          this.idleTimer?.refresh();
+        };
+      }
     }
     if (config.requestTimeoutMs > 0 && !this.body.ended) {
       this.requestTimer = setTimeout(() => {
