@@ -263,8 +263,12 @@ export class Router implements AttemptCallbacks {
     this.tried?.add(host);
     s.info.upstreamHost = host.key;
     s.info.attemptCount = this.attempts;
-    const headers: HeaderMap = { ...this.upstreamHeaders };
-    if (this.match.virtualHost.includeRequestAttemptCount) headers['x-envoy-attempt-count'] = String(this.attempts);
+    // Each attempt may carry its own count; otherwise every attempt sends the same headers (the
+    // pool only sets `host`, to the same authority each time), so none needs a copy.
+    let headers = this.upstreamHeaders;
+    if (this.match.virtualHost.includeRequestAttemptCount) {
+      headers = { ...headers, 'x-envoy-attempt-count': String(this.attempts) };
+    }
     const configured = cluster.config.protocol;
     const protocol = configured === 'downstream' ? (s.downstreamIsHttp2 ? 'http2' : 'http1') : configured;
     const a = new UpstreamRequest(cluster, host, this);
