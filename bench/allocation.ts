@@ -2,7 +2,9 @@
  * Bytes the proxy allocates per request, a figure that does not move with the neighbours the way
  * rates and CPU seconds do on a shared machine: under a fixed open-loop load, with a 1 MiB
  * semi-space, every scavenge follows ~1 MiB of allocation, so scavenges counted by `--trace-gc`
- * × 1 MiB ÷ requests is the young-generation allocation per request (to about ±1 %).
+ * × 1 MiB ÷ requests is the young-generation allocation per request (to about ±1 %). About one
+ * run in ten lands ~25 % higher, when the JIT has not optimized the hot path the same way (escape
+ * analysis dropped): compare a few runs, not one.
  *
  *   npx tsx bench/allocation.ts [--rate 1000] [--duration 10] [--sample]
  *
