@@ -12,8 +12,8 @@
  * (bench/allocation-sampler.cjs), on the unminified bundle so names point at source lines.
  */
 import { join } from 'node:path';
-import { stopAllProcesses } from '../test/support/child-process';
-import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { tempDir } from '../test/support/temp-dir';
+import { positiveOption, runBench } from './cli';
 import { topAllocations } from './heap-profile';
 import { openLoop } from './open-loop';
 import { ensureTools } from './packages';
@@ -23,19 +23,11 @@ import { SMALL_PATH, startUpstream } from './upstream';
 
 const WARM_S = 3;
 
-function option(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number, not "${argv[i + 1]}"`);
-  return v;
-}
-
 const scavenges = (out: string) => (out.match(/Scavenge/g) ?? []).length;
 
 async function main(argv: string[]): Promise<void> {
-  const rate = option(argv, '--rate', 1000);
-  const durationS = option(argv, '--duration', 10);
+  const rate = positiveOption(argv, '--rate', 1000);
+  const durationS = positiveOption(argv, '--duration', 10);
   const sample = argv.includes('--sample');
   useNginx(ensureTools().nginx);
   const dir = tempDir('trellis-bench-allocation-');
@@ -81,12 +73,4 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main(process.argv.slice(2))
-  .catch((e: Error) => {
-    process.stderr.write(`${e.stack ?? e.message}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllProcesses();
-    removeTempDirs();
-  });
+runBench('allocation', main);

@@ -9,8 +9,8 @@
  */
 import { cpSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stopAllProcesses } from '../test/support/child-process';
-import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { tempDir } from '../test/support/temp-dir';
+import { runBench } from './cli';
 import { topSelfTime } from './cpu-profile';
 import { topAllocations } from './heap-profile';
 import { openLoop, type Protocol } from './open-loop';
@@ -75,12 +75,4 @@ async function main(argv: string[]): Promise<void> {
   if (keep) cpSync(profiles, resolve(keep), { recursive: true });
 }
 
-main(process.argv.slice(2))
-  .catch((e: unknown) => {
-    process.stderr.write(`profile: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllProcesses();
-    removeTempDirs();
-  });
+runBench('profile', main);

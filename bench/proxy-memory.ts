@@ -8,8 +8,8 @@
  */
 
 import { join } from 'node:path';
-import { stopAllProcesses } from '../test/support/child-process';
-import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { tempDir } from '../test/support/temp-dir';
+import { positiveOption, runBench } from './cli';
 import { openLoop } from './open-loop';
 import { ensureTools } from './packages';
 import { cpuSeconds, idleRssMiB, peakRssMiB, rssMiB } from './process-stats';
@@ -17,20 +17,12 @@ import { useNginx } from './targets/nginx';
 import { trellisTarget } from './targets/trellis';
 import { SMALL_PATH, startUpstream } from './upstream';
 
-function flag(argv: string[], name: string, fallback: number): number {
-  const i = argv.indexOf(name);
-  if (i < 0) return fallback;
-  const v = Number(argv[i + 1]);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} needs a positive number, not "${argv[i + 1]}"`);
-  return v;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (n: number) => `${n.toFixed(1)} MiB`;
 
 async function main(argv: string[]): Promise<void> {
-  const durationS = flag(argv, '--duration', 60);
-  const rate = flag(argv, '--rate', 1000);
+  const durationS = positiveOption(argv, '--duration', 60);
+  const rate = positiveOption(argv, '--rate', 1000);
   useNginx(ensureTools().nginx);
   const dir = tempDir('trellis-bench-memory-');
   const upstream = await startUpstream(join(dir, 'upstream'));
@@ -68,12 +60,4 @@ async function main(argv: string[]): Promise<void> {
   await upstream.stop();
 }
 
-main(process.argv.slice(2))
-  .catch((e: unknown) => {
-    process.stderr.write(`proxy-memory: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllProcesses();
-    removeTempDirs();
-  });
+runBench('proxy-memory', main);

@@ -10,8 +10,8 @@
  *   npx tsx bench/rounds.ts --variant image --variant "image --max-semi-space-size=16"
  */
 import { join } from 'node:path';
-import { stopAllProcesses } from '../test/support/child-process';
-import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { tempDir } from '../test/support/temp-dir';
+import { runBench } from './cli';
 import { maxRate } from './max-rate';
 import type { Protocol } from './open-loop';
 import { ensureTools } from './packages';
@@ -109,12 +109,4 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-main(process.argv.slice(2))
-  .catch((e: Error) => {
-    process.stderr.write(`${e.stack ?? e.message}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllProcesses();
-    removeTempDirs();
-  });
+runBench('rounds', main);

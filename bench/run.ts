@@ -14,7 +14,8 @@ import os from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stopAllProcesses } from '../test/support/child-process';
 import { REPO_ROOT } from '../test/support/proxy-bundle';
-import { removeTempDirs, tempDir } from '../test/support/temp-dir';
+import { tempDir } from '../test/support/temp-dir';
+import { runBench } from './cli';
 import { describeMachine } from './machine';
 import { ensureTools } from './packages';
 import { RATES, type RawRun, writeResults } from './render';
@@ -142,12 +143,4 @@ process.on('uncaughtException', (e) => {
   void stopAllProcesses().finally(() => process.exit(1));
 });
 
-main(process.argv.slice(2))
-  .catch((e: unknown) => {
-    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    await stopAllProcesses();
-    removeTempDirs();
-  });
+runBench('bench', main);
