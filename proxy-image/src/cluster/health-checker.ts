@@ -9,9 +9,13 @@ import http2 from 'node:http2';
 import { connect } from 'node:net';
 import { formatAddress } from '../config/address';
 import type { HealthCheckConfig } from '../config/health-check';
-import { Client, request } from '../upstream/undici';
+import { RequestBody } from '../http/request-body';
+import { Http1ClientConnection, type Http1ConnectionEvents } from '../upstream/http1-client-connection';
 import type { ClusterStats } from './cluster-stats';
 import { HealthFlag, type Host } from './host';
+
+/** Probe connections are not the cluster's: they count in no pool. */
+const PROBE_EVENTS: Http1ConnectionEvents = { onConnected() {}, onConnectFailed() {}, onClosed() {} };
 
 export interface HealthCheckedCluster {
   readonly hosts: readonly Host[];
@@ -20,9 +24,11 @@ export interface HealthCheckedCluster {
   hostHealthChanged(host: Host, healthy: boolean): void;
 }
 
+const NO_BODY = new RequestBody(undefined, 0);
+
 class HostSession {
   private timer: NodeJS.Timeout | undefined;
-  private client: Client | undefined;
+  private conn: Http1ClientConnection | undefined;
   private successes = 0;
   private failures = 0;
   checkedOnce = false;
@@ -42,8 +48,8 @@ class HostSession {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    this.client?.destroy().catch(() => {});
-    this.client = undefined;
+    this.conn?.destroy();
+    this.conn = undefined;
   }
 
   private async run(): Promise<void> {
@@ -75,8 +81,8 @@ class HostSession {
       if (first || (wasHealthy && this.failures >= config.unhealthyThreshold))
         this.checker.setHealthy(this.host, false);
       if (!config.reuseConnection) {
-        this.client?.destroy().catch(() => {});
-        this.client = undefined;
+        this.conn?.destroy();
+        this.conn = undefined;
       }
     }
     if (first) this.onFirst?.();
@@ -108,7 +114,7 @@ class HostSession {
     const c = this.checker.config;
     const target = formatAddress(this.host.address, this.host.healthCheckPort);
     if (c.http?.codec === 'HTTP2') return this.probeHttp2(target);
-    if (c.http) return this.probeHttp1(target);
+    if (c.http) return this.probeHttp1();
     return this.probeTcp();
   }
 
@@ -125,20 +131,37 @@ class HostSession {
     return out;
   }
 
-  private async probeHttp1(target: string): Promise<boolean> {
+  private probeHttp1(): Promise<boolean> {
     const c = this.checker.config;
-    if (!this.client || !c.reuseConnection) {
-      this.client?.destroy().catch(() => {});
-      this.client = new Client(`http://${target}`, { connect: { timeout: c.timeoutMs }, pipelining: 1 });
+    if (!this.conn || this.conn.closed || !c.reuseConnection) {
+      this.conn?.destroy();
+      this.conn = new Http1ClientConnection(
+        {
+          address: this.host.address,
+          port: this.host.healthCheckPort,
+          connectTimeoutMs: c.timeoutMs,
+          idleTimeoutMs: 0,
+        },
+        PROBE_EVENTS,
+      );
     }
-    const client = this.client;
-    const ac = new AbortController();
-    const res = await this.withTimeout(
-      request(client, { path: c.http!.path, method: 'GET', headers: this.headers(), signal: ac.signal }),
-      () => ac.abort(),
-    );
-    await res.body.dump();
-    return this.statusOk(res.statusCode);
+    const conn = this.conn;
+    const { host, ...headers } = this.headers();
+    const p = new Promise<boolean>((resolve, reject) => {
+      let status = 0;
+      conn.send({
+        spec: { method: 'GET', path: c.http!.path, authority: host, scheme: 'http', headers, body: NO_BODY },
+        onStart() {},
+        onHeaders: (s) => {
+          status = s;
+          return true;
+        },
+        onData: () => true,
+        onComplete: () => resolve(this.statusOk(status)),
+        onFailure: (_kind, message) => reject(new Error(message)),
+      });
+    });
+    return this.withTimeout(p, () => conn.destroy());
   }
 
   private probeHttp2(target: string): Promise<boolean> {

@@ -6,7 +6,6 @@
  */
 import { Socket } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import type { buildConnector } from 'undici';
 import { log } from '../log';
 import { ContextMaterial } from './context-material';
 import { type PeerIdentity, verifyPeer } from './peer-verifier';
@@ -103,24 +102,5 @@ export class ClientTlsContext {
       cb(null, sock, v.peer);
     });
     return sock;
-  }
-
-  /** An undici connector (HTTP/1 pool): TLS to the host, verified, within the connect timeout. */
-  undiciConnector(host: string, port: number, timeoutMs: number): buildConnector.connector {
-    return (_opts, callback) => {
-      let done = false;
-      const finish = (err: Error | null, sock?: TLSSocket) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        if (err) callback(err, null);
-        else callback(null, sock!);
-      };
-      const timer = setTimeout(() => {
-        sock?.destroy();
-        finish(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
-      }, timeoutMs);
-      const sock = this.connect(host, port, 'http1', (err, s) => finish(err, s));
-    };
   }
 }

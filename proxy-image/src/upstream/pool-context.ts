@@ -16,18 +16,3 @@ export interface PoolContext {
   /** The cluster's TLS transport socket; undefined for plaintext. */
   readonly tls?: ClientTlsContext;
 }
-
-/** Header map from a raw `[name, value, name, value…]` list (undici's response headers). */
-export function headersFromRaw(raw: Array<Buffer | string> | null | undefined): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  if (!raw) return out;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
-    const value = raw[i + 1].toString('latin1');
-    const prev = out[name];
-    if (prev === undefined) out[name] = value;
-    else if (typeof prev === 'string') out[name] = [prev, value];
-    else prev.push(value);
-  }
-  return out;
-}
