@@ -20,7 +20,6 @@ import type { PoolContext } from './pool-context';
 class Http1Stream implements UpstreamStream, Http1Exchange {
   conn: Http1ClientConnection | undefined;
   pending = false;
-  started = false;
   done = false;
   private paused = false;
 
@@ -47,7 +46,6 @@ class Http1Stream implements UpstreamStream, Http1Exchange {
   }
 
   onStart(): void {
-    this.started = true;
     this.pool.started(this);
     this.cb.onStart(undefined);
   }
