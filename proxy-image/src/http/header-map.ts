@@ -28,6 +28,13 @@ export function appendHeader(headers: HeaderMap, name: string, value: string): v
   else v.push(value);
 }
 
+/** A header map from a parser's raw `[name, value, name, value…]` list; repeats become arrays. */
+export function headersFromRawList(raw: readonly string[]): HeaderMap {
+  const out: HeaderMap = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) appendHeader(out, raw[i].toLowerCase(), raw[i + 1]);
+  return out;
+}
+
 /** A request as routing and filters see it. */
 export interface RequestHeaders {
   method: string;

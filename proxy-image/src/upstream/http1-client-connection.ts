@@ -11,10 +11,10 @@
  * one the server is about to close.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { HeaderMap } from '../http/header-map';
+import { type HeaderMap, headersFromRawList } from '../http/header-map';
 import type { ClientTlsContext } from '../tls/client-tls-context';
 import type { UpstreamFailureKind, UpstreamRequestSpec } from './conn-pool';
-import { type BodyFraming, encodeRequestHead, RequestHeadError } from './http1-request-head';
+import { type BodyFraming, encodeRequestHead } from './http1-request-head';
 
 // llhttp through Node's binding: `_http_common` is what node:http itself loads it from.
 const { HTTPParser } = require('node:_http_common') as { HTTPParser: HttpParserClass };
@@ -24,7 +24,6 @@ interface HttpParser {
   execute(data: Buffer): number | ParseError;
   finish(): undefined | ParseError;
   close(): void;
-  free(): void;
   [k: number]: unknown;
 }
 interface HttpParserClass {
@@ -39,6 +38,8 @@ interface HttpParserClass {
 type ParseError = Error & { code?: string };
 
 const KEEP_ALIVE_THRESHOLD_MS = 1000;
+/** `code` of a connect that ran out of time (the pool counts it as upstream_cx_connect_timeout). */
+export const CONNECT_TIMEOUT = 'CONNECT_TIMEOUT';
 const KEEP_ALIVE_TIMEOUT = /timeout=(\d+)/i;
 
 /** The request's side of an exchange: the pool's stream. */
@@ -50,7 +51,7 @@ export interface Http1Exchange {
   onHeaders(status: number, headers: HeaderMap): boolean;
   onData(chunk: Buffer): boolean;
   onComplete(trailers: HeaderMap | undefined): void;
-  onFailure(kind: UpstreamFailureKind, message: string, code: string): void;
+  onFailure(kind: UpstreamFailureKind, message: string): void;
 }
 
 /** The pool's side: connection lifecycle, for stats and slots. */
@@ -102,11 +103,11 @@ export class Http1ClientConnection {
     if (!tls) this.socket.once('connect', () => this.onConnect());
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
-      this.connectFailed(Object.assign(new Error('connect timeout'), { code: 'UND_ERR_CONNECT_TIMEOUT' }));
+      this.connectFailed(Object.assign(new Error('connect timeout'), { code: CONNECT_TIMEOUT }));
     }, connectTimeoutMs);
     this.socket.on('error', (e: NodeJS.ErrnoException) => {
       if (!this.connected) this.connectFailed(e);
-      else this.fail('reset', e.message, e.code ?? '');
+      else this.fail('reset', e.message);
     });
     this.socket.on('close', () => {
       this.onSocketClose();
@@ -199,11 +200,7 @@ export class Http1ClientConnection {
     this.events.onConnectFailed(this, code);
     const ex = this.exchange;
     this.exchange = undefined;
-    ex?.onFailure(
-      'connect_failure',
-      code === 'UND_ERR_CONNECT_TIMEOUT' ? 'connect timeout' : code || err.message,
-      code,
-    );
+    ex?.onFailure('connect_failure', code === CONNECT_TIMEOUT ? 'connect timeout' : code || err.message);
     this.destroy();
   }
 
@@ -221,7 +218,7 @@ export class Http1ClientConnection {
     } catch (e) {
       // Nothing was written: the connection stays good for the next request.
       this.exchange = undefined;
-      ex.onFailure('protocol_error', (e as Error).message, e instanceof RequestHeadError ? 'invalid_request' : '');
+      ex.onFailure('protocol_error', (e as Error).message);
       this.becomeIdle();
       return;
     }
@@ -262,7 +259,7 @@ export class Http1ClientConnection {
       this.requestDone = true;
     } catch (e) {
       if (this.exchange !== ex) return;
-      this.fail('reset', (e as Error).message, '');
+      this.fail('reset', (e as Error).message);
     }
   }
 
@@ -274,7 +271,7 @@ export class Http1ClientConnection {
     }
     const r = this.parser.execute(chunk);
     if (typeof r !== 'number') {
-      this.fail('protocol_error', r.message, r.code ?? '');
+      this.fail('protocol_error', r.message);
     }
   }
 
@@ -296,7 +293,7 @@ export class Http1ClientConnection {
     if (!ex) return 1;
     if (status < 200) {
       if (status === 101 || upgrade) {
-        this.fail('protocol_error', 'unexpected 101 Switching Protocols', 'HPE_UNEXPECTED_UPGRADE');
+        this.fail('protocol_error', 'unexpected 101 Switching Protocols');
         return 1;
       }
       // 100 Continue, 103 Early Hints: the final response follows. Their ends are ignored, as
@@ -305,15 +302,7 @@ export class Http1ClientConnection {
     }
     this.headersSeen = true;
     this.keepAlive = shouldKeepAlive;
-    const out: HeaderMap = {};
-    for (let i = 0; i + 1 < raw.length; i += 2) {
-      const name = raw[i].toLowerCase();
-      const value = raw[i + 1];
-      const prev = out[name];
-      if (prev === undefined) out[name] = value;
-      else if (typeof prev === 'string') out[name] = [prev, value];
-      else prev.push(value);
-    }
+    const out = headersFromRawList(raw);
     const hint = out['keep-alive'];
     if (hint !== undefined) this.applyKeepAliveHint(typeof hint === 'string' ? hint : hint[0]);
     if (!ex.onHeaders(status, out)) this.pause();
@@ -346,9 +335,7 @@ export class Http1ClientConnection {
     if (!ex || !this.headersSeen) return;
     let trailers: HeaderMap | undefined;
     if (this.rawHeaders.length) {
-      trailers = {};
-      const raw = this.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) trailers[raw[i].toLowerCase()] = raw[i + 1];
+      trailers = headersFromRawList(this.rawHeaders);
       this.rawHeaders = [];
     }
     // A response that ends before its request was fully sent closes the connection: the rest of
@@ -382,24 +369,19 @@ export class Http1ClientConnection {
   }
 
   private onEnd(): void {
-    // The server closed its side. A close-delimited body ends here; anything else is cut short.
-    if (this.exchange !== undefined) {
-      const r = this.parser.finish();
-      if (r !== undefined && typeof r !== 'number') {
-        this.fail('reset', 'upstream closed the connection before the response ended', 'UND_ERR_SOCKET');
-        return;
-      }
-    }
+    // The server closed its side. finish() ends a close-delimited body (the exchange completes
+    // and is released); any other response still open here was cut short.
     this.keepAlive = false;
+    if (this.exchange !== undefined) this.parser.finish();
     if (this.exchange === undefined) this.destroy();
-    else this.fail('reset', 'upstream closed the connection before the response ended', 'UND_ERR_SOCKET');
+    else this.fail('reset', 'upstream closed the connection before the response ended');
   }
 
-  private fail(kind: UpstreamFailureKind, message: string, code: string): void {
+  private fail(kind: UpstreamFailureKind, message: string): void {
     const ex = this.exchange;
     this.exchange = undefined;
     this.destroy();
-    ex?.onFailure(kind, message, code);
+    ex?.onFailure(kind, message);
   }
 
   private onSocketClose(): void {
@@ -411,8 +393,8 @@ export class Http1ClientConnection {
     this.exchange = undefined;
     this.events.onClosed(this);
     if (ex) {
-      if (this.connected) ex.onFailure('reset', 'upstream connection closed', 'UND_ERR_SOCKET');
-      else ex.onFailure('connect_failure', 'connection closed', '');
+      if (this.connected) ex.onFailure('reset', 'upstream connection closed');
+      else ex.onFailure('connect_failure', 'connection closed');
     }
   }
 }

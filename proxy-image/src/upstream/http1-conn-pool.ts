@@ -14,7 +14,12 @@ import {
   type UpstreamRequestSpec,
   type UpstreamStream,
 } from './conn-pool';
-import { Http1ClientConnection, type Http1ConnectionEvents, type Http1Exchange } from './http1-client-connection';
+import {
+  CONNECT_TIMEOUT,
+  Http1ClientConnection,
+  type Http1ConnectionEvents,
+  type Http1Exchange,
+} from './http1-client-connection';
 import type { PoolContext } from './pool-context';
 
 class Http1Stream implements UpstreamStream, Http1Exchange {
@@ -69,11 +74,10 @@ class Http1Stream implements UpstreamStream, Http1Exchange {
     this.cb.onEnd(trailers);
   }
 
-  onFailure(kind: UpstreamFailureKind, message: string, code: string): void {
+  onFailure(kind: UpstreamFailureKind, message: string): void {
     if (this.done) return;
     this.done = true;
     this.pool.finished(this, false);
-    if (code === 'UND_ERR_CONNECT_TIMEOUT') this.pool.ctx.stats.upstream_cx_connect_timeout.inc();
     this.cb.onError(new UpstreamFailure(kind, message));
   }
 }
@@ -153,7 +157,8 @@ export class Http1ConnPool implements ConnPool, Http1ConnectionEvents {
     this.serveQueue();
   }
 
-  onConnectFailed(): void {
+  onConnectFailed(_conn: Http1ClientConnection, code: string): void {
+    if (code === CONNECT_TIMEOUT) this.ctx.stats.upstream_cx_connect_timeout.inc();
     this.ctx.stats.upstream_cx_connect_fail.inc();
     this.ctx.host.cxConnectFail++;
   }
