@@ -131,10 +131,10 @@ export class LocalMesh {
     const problems = this.plane.apply(model);
     if (problems.length) throw new MeshStartError(problems.map((p) => formatProblem(loaded.locate(p))).join('\n'));
 
-    this.xdsPort = await this.plane.xds.listen(
-      this.o.xdsPort ?? (this.o.portBase ? await this.ports.take() : 0),
-      LOOPBACK,
-    );
+    // From the allocator even in ephemeral mode: a listen on port 0 here could get back a port
+    // the allocator had just probed and handed to a proxy (seen in CI: xDS and a proxy's admin
+    // both on one port, EADDRINUSE).
+    this.xdsPort = await this.plane.xds.listen(this.o.xdsPort ?? (await this.ports.take()), LOOPBACK);
     const controlPort =
       this.o.controlPort ??
       (this.o.ephemeralGateways ? await this.ports.take() : await this.ports.prefer(DEFAULT_CONTROL_PORT));
