@@ -2,11 +2,9 @@
  * The HTTP connection manager network filter (Envoy's `http_connection_manager`): speaks
  * HTTP/1.1 and h2c on the connections a listener hands it (sniffing the HTTP/2 preface when
  * the codec is AUTO), enforces the codec limits (header size and count, request-headers
- * timeout, concurrent streams), and runs an ActiveStream per request. Node's llhttp and
- * nghttp2 do the framing; this module configures them and turns their errors into Envoy's
- * responses (400/408/431, connection closed).
+ * timeout, idle timeout, concurrent streams), and runs an ActiveStream per request. HTTP/1.1
+ * is the proxy's own codec over llhttp (http1-server-connection.ts); HTTP/2 is Node's nghttp2.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
@@ -18,9 +16,11 @@ import type { RouteTable } from '../router/route-table';
 import type { Counter } from '../stats/metric';
 import type { StatsStore } from '../stats/store';
 import { ActiveStream, type StreamContext } from './active-stream';
-import { Http1Downstream, Http2Downstream } from './downstream';
+import { Http2Downstream } from './downstream';
 import { HcmStats } from './hcm-stats';
-import type { HeaderMap, RequestHeaders } from './header-map';
+import { type HeaderMap, type RequestHeaders, requestHeadersFromRawList } from './header-map';
+import { Http1ServerConnection, type Http1ServerOptions } from './http1-server-connection';
+import type { Http1ServerStream } from './http1-server-stream';
 import { guardPrematureResets } from './premature-reset';
 import { RequestBody } from './request-body';
 
@@ -32,19 +32,17 @@ export const RETRY_BUFFER_BYTES = 64 * 1024;
 /** On shutdown, how long an idle HTTP/1 keep-alive connection stays open before it is closed. */
 const SHUTDOWN_IDLE_GRACE_MS = 500;
 
-type Tagged = { [CONN]?: DownstreamConnection };
+/** How often HTTP/1.1 connections' header and idle timeouts are checked, at most. */
+const SWEEP_MS = 1000;
 
-const STATUS_TEXT: Record<number, string> = {
-  400: 'Bad Request',
-  408: 'Request Timeout',
-  431: 'Request Header Fields Too Large',
-  501: 'Not Implemented',
-};
+type Tagged = { [CONN]?: DownstreamConnection };
 
 export class HttpConnectionManager implements StreamContext {
   readonly stats: HcmStats;
   private readonly prematureResets: Counter;
-  private readonly h1: http.Server;
+  private readonly h1Options: Http1ServerOptions;
+  private readonly h1Connections = new Set<Http1ServerConnection>();
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly h2: http2.Http2Server;
   private draining = false;
   private readonly connections = new Set<DownstreamConnection>();
@@ -60,26 +58,12 @@ export class HttpConnectionManager implements StreamContext {
     for (const f of config.filters.filters) {
       f.bindStats?.({ store, prefix: `http.${config.statPrefix}.`, clusterManager });
     }
-    this.h1 = http.createServer({
-      maxHeaderSize: config.maxRequestHeadersBytes,
-      requestTimeout: 0,
-      headersTimeout: config.requestHeadersTimeoutMs,
-      keepAliveTimeout: config.idleTimeoutMs,
-      connectionsCheckingInterval: 1000,
-      noDelay: true,
-      insecureHTTPParser: false,
-    });
-    // One more than the limit, so the limit being crossed is visible (Node drops the rest).
-    this.h1.maxHeadersCount = config.maxHeadersCount + 1;
-    // Node enforces headersTimeout (slowloris) from a timer it starts on 'listening'; this server
-    // never listens (connections are handed over), so the timer is started here.
-    this.h1.emit('listening');
-    this.h1.on('request', (req, res) => this.onHttp1Request(req, res));
-    this.h1.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => this.onHttp1Error(err, socket));
-    this.h1.on('checkContinue', (req, res) => {
-      res.writeContinue();
-      this.onHttp1Request(req, res);
-    });
+    this.h1Options = {
+      maxHeaderBytes: config.maxRequestHeadersBytes,
+      headersTimeoutMs: config.requestHeadersTimeoutMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      retainBytes: RETRY_BUFFER_BYTES,
+    };
     this.h2 = http2.createServer({
       settings: { maxConcurrentStreams: config.maxConcurrentStreams, maxHeaderListSize: config.maxRequestHeadersBytes },
       maxHeaderListPairs: config.maxHeadersCount + 8,
@@ -137,11 +121,9 @@ export class HttpConnectionManager implements StreamContext {
   }
 
   private startHttp1(conn: DownstreamConnection, head: Buffer | undefined): void {
-    const socket = conn.socket as Socket & Tagged;
-    socket[CONN] = conn;
+    const socket = conn.socket;
     this.stats.downstream_cx_http1_total.inc();
     this.stats.downstream_cx_http1_active.inc();
-    socket.once('close', () => this.stats.downstream_cx_http1_active.dec());
     let counted = false;
     conn.onDrain = (soon) => {
       if (!counted) this.stats.downstream_cx_drain_close.inc();
@@ -154,10 +136,41 @@ export class HttpConnectionManager implements StreamContext {
       const grace = soon ? Math.min(SHUTDOWN_IDLE_GRACE_MS, this.config.drainTimeoutMs) : this.config.drainTimeoutMs;
       setTimeout(() => conn.activeStreams === 0 && socket.end(), grace).unref();
     };
-    if (head) socket.unshift(head);
-    this.h1.emit('connection', socket);
-    socket.resume();
+    const codec: Http1ServerConnection = new Http1ServerConnection(
+      socket,
+      this.h1Options,
+      {
+        onRequest: (stream) => this.onHttp1Request(conn, stream),
+        onCodecError: (status) => this.onHttp1Error(status),
+        onIdleTimeout: () => this.stats.downstream_cx_idle_timeout.inc(),
+        closing: () => this.draining || conn.draining,
+        onDrained: () => conn.onDrain?.(conn.drainSoon),
+      },
+      head,
+    );
+    this.h1Connections.add(codec);
+    this.sweepTimer ??= setInterval(() => this.sweep(), this.sweepInterval()).unref();
+    socket.once('close', () => {
+      this.stats.downstream_cx_http1_active.dec();
+      this.h1Connections.delete(codec);
+      if (this.h1Connections.size === 0) {
+        clearInterval(this.sweepTimer);
+        this.sweepTimer = undefined;
+      }
+    });
     if (conn.draining) conn.onDrain(conn.drainSoon);
+  }
+
+  /** A quarter of the shortest timeout, so it is kept within 25 %; at most once a second. */
+  private sweepInterval(): number {
+    const { headersTimeoutMs, idleTimeoutMs } = this.h1Options;
+    const shortest = Math.min(headersTimeoutMs || Infinity, idleTimeoutMs || Infinity);
+    return Math.max(10, Math.min(SWEEP_MS, Math.floor(shortest / 4)));
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const c of this.h1Connections) c.sweep(now);
   }
 
   private startHttp2(conn: DownstreamConnection, head: Buffer | undefined): void {
@@ -188,68 +201,17 @@ export class HttpConnectionManager implements StreamContext {
     this.h2.emit('connection', transport);
   }
 
-  private onHttp1Error(err: NodeJS.ErrnoException, socket: Socket): void {
+  private onHttp1Error(status: number): void {
     this.stats.downstream_cx_protocol_error.inc();
-    const code = err.code ?? '';
-    let status = 400;
-    if (code === 'HPE_HEADER_OVERFLOW') {
-      status = 431;
-      this.stats.downstream_rq_too_large.inc();
-    } else if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-      status = 408;
-      this.stats.downstream_rq_header_timeout.inc();
-    } else if (code === 'HPE_INVALID_TRANSFER_ENCODING') {
-      // Envoy: an unknown coding is 501, but Content-Length with Transfer-Encoding (CL.TE) is 400.
-      status = /Content-Length/i.test((err as { reason?: string }).reason ?? err.message) ? 400 : 501;
-    }
-    const busy = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
-    if (socket.writable && !busy?.headersSent) {
-      this.stats.downstream_rq_total.inc();
-      this.stats.responseClass(status);
-      socket.end(`HTTP/1.1 ${status} ${STATUS_TEXT[status]}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-    }
-    socket.destroySoon();
+    if (status === 431) this.stats.downstream_rq_too_large.inc();
+    else if (status === 408) this.stats.downstream_rq_header_timeout.inc();
+    this.stats.downstream_rq_total.inc();
+    this.stats.responseClass(status);
   }
 
-  /** Framing checks llhttp leaves to the application: one Host, no CL with TE, only chunked TE. */
-  private framingError(req: IncomingMessage): number {
-    const raw = req.rawHeaders;
-    let hosts = 0;
-    let cl = false;
-    let te: string | undefined;
-    for (let i = 0; i < raw.length; i += 2) {
-      // Only names as long as the three read here are lowered: no copy per header per request.
-      const len = raw[i].length;
-      if (len !== 4 && len !== 14 && len !== 17) continue;
-      const n = raw[i].toLowerCase();
-      if (n === 'host') hosts++;
-      else if (n === 'content-length') cl = true;
-      else if (n === 'transfer-encoding') te = te === undefined ? raw[i + 1] : `${te},${raw[i + 1]}`;
-    }
-    if (hosts > 1) return 400;
-    if (te !== undefined) {
-      if (cl) return 400;
-      if (te.trim().toLowerCase() !== 'chunked') return 501;
-      if (req.httpVersion === '1.0') return 400;
-    }
-    return 0;
-  }
-
-  private onHttp1Request(req: IncomingMessage, res: ServerResponse): void {
-    const conn = (req.socket as Socket & Tagged)[CONN]!;
-    const bad = this.framingError(req);
-    if (bad) {
-      // Ambiguous framing: answer and close without reading (or forwarding) a byte of the body.
-      this.stats.downstream_rq_total.inc();
-      this.stats.responseClass(bad);
-      res.shouldKeepAlive = false;
-      res.writeHead(bad, { 'content-length': '0', connection: 'close' });
-      res.end();
-      req.socket.destroySoon();
-      return;
-    }
-    const headers = req.headers as HeaderMap;
-    let path = req.url ?? '/';
+  private onHttp1Request(conn: DownstreamConnection, s: Http1ServerStream): void {
+    const headers = requestHeadersFromRawList(s.rawHeaders);
+    let path = s.url;
     let authority = (headers.host as string | undefined) ?? '';
     if (!path.startsWith('/') && path !== '*') {
       // Absolute form (`GET http://host/path`): its authority wins over Host, consistently.
@@ -261,26 +223,18 @@ export class HttpConnectionManager implements StreamContext {
         path = '/';
       }
     }
-    const protocol = req.httpVersion === '1.0' ? 'HTTP/1.0' : 'HTTP/1.1';
+    const protocol = s.protocol;
     if (protocol === 'HTTP/1.0' && !authority) authority = this.config.defaultHostForHttp10;
     // A TLS connection (the handshake set conn.peer) carries https (x-forwarded-proto, RBAC, JWT realm).
     const scheme = conn.peer ? 'https' : 'http';
-    const request: RequestHeaders = { method: req.method ?? 'GET', path, authority, scheme, headers };
-    const hasBody =
-      headers['transfer-encoding'] !== undefined ||
-      (headers['content-length'] !== undefined && headers['content-length'] !== '0');
-    const body = new RequestBody(hasBody ? req : undefined, RETRY_BUFFER_BYTES);
-    const downstream = new Http1Downstream(protocol, res, () => this.draining || conn.draining);
-    const stream = new ActiveStream(this, conn, downstream, request, body, this.routeTable());
+    const request: RequestHeaders = { method: s.method, path, authority, scheme, headers };
+    const stream = new ActiveStream(this, conn, s, request, s.body, this.routeTable());
     stream.info.downstreamPeerUriSan = conn.peer?.sans.URI[0];
     if (protocol === 'HTTP/1.0' && !this.config.acceptHttp10) {
       stream.run(0);
       return;
     }
-    res.on('finish', () => {
-      if (conn.draining && conn.activeStreams === 0) conn.onDrain?.(conn.drainSoon);
-    });
-    stream.run(req.rawHeaders.length / 2);
+    stream.run(s.rawHeaders.length / 2);
   }
 
   private onHttp2Stream(
@@ -312,7 +266,7 @@ export class HttpConnectionManager implements StreamContext {
       headers,
     };
     const ended = (flags & http2.constants.NGHTTP2_FLAG_END_STREAM) !== 0;
-    const body = new RequestBody(ended ? undefined : stream, RETRY_BUFFER_BYTES);
+    const body = RequestBody.fromReadable(ended ? undefined : stream, RETRY_BUFFER_BYTES);
     if (ended) stream.resume();
     const downstream = new Http2Downstream(stream);
     const active = new ActiveStream(this, conn, downstream, request, body, this.routeTable());

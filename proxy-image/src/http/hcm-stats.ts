@@ -12,6 +12,7 @@ export class HcmStats {
   readonly downstream_cx_destroy: Counter;
   readonly downstream_cx_drain_close: Counter;
   readonly downstream_cx_protocol_error: Counter;
+  readonly downstream_cx_idle_timeout: Counter;
   readonly downstream_rq_total: Counter;
   readonly downstream_rq_http1_total: Counter;
   readonly downstream_rq_http2_total: Counter;
@@ -47,6 +48,7 @@ export class HcmStats {
     this.downstream_cx_destroy = c('downstream_cx_destroy');
     this.downstream_cx_drain_close = c('downstream_cx_drain_close');
     this.downstream_cx_protocol_error = c('downstream_cx_protocol_error');
+    this.downstream_cx_idle_timeout = c('downstream_cx_idle_timeout');
     this.downstream_rq_total = c('downstream_rq_total');
     this.downstream_rq_http1_total = c('downstream_rq_http1_total');
     this.downstream_rq_http2_total = c('downstream_rq_http2_total');

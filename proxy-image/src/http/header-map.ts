@@ -35,6 +35,21 @@ export function headersFromRawList(raw: readonly string[]): HeaderMap {
   return out;
 }
 
+/**
+ * Request headers from an HTTP/1.1 parser's raw list, as node:http and node:http2 hand them to
+ * the rest of the proxy: one string per name, repeats joined with `, ` (`cookie` with `; `).
+ */
+export function requestHeadersFromRawList(raw: readonly string[]): HeaderMap {
+  const out: HeaderMap = {};
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    const prev = out[name];
+    if (prev === undefined) out[name] = raw[i + 1];
+    else out[name] = `${prev}${name === 'cookie' ? '; ' : ', '}${raw[i + 1]}`;
+  }
+  return out;
+}
+
 /** A request as routing and filters see it. */
 export interface RequestHeaders {
   method: string;

@@ -4,8 +4,19 @@
  * body is plain streaming: consumed chunks are released, and a retry is no longer possible
  * (`canReplay()` turns false), which is Envoy's rule for bodies beyond the buffer limit.
  * Backpressure: the downstream is paused whenever unread data piles up beyond a watermark.
+ *
+ * The HTTP/1.1 codec pushes what its parser reads; an HTTP/2 stream is a Readable, read once
+ * somebody asks for the body (`fromReadable`).
  */
 import type { Readable } from 'node:stream';
+
+/** Flow control of where the body comes from. */
+export interface BodyFlow {
+  pause(): void;
+  resume(): void;
+  /** Called once, when the body is first wanted (a Readable starts flowing then). */
+  start?(body: RequestBody): void;
+}
 
 const HIGH_WATER = 64 * 1024;
 
@@ -33,11 +44,16 @@ export class RequestBody {
 
   /** `source` undefined: no body (a GET, or an HTTP/2 HEADERS frame with END_STREAM). */
   constructor(
-    private readonly source: Readable | undefined,
+    private readonly source: BodyFlow | undefined,
     private retainLimit: number,
   ) {
     this.ended = source === undefined;
     this.retaining = retainLimit > 0;
+  }
+
+  /** The body of a Readable (an HTTP/2 stream), or none. */
+  static fromReadable(src: Readable | undefined, retainLimit: number): RequestBody {
+    return new RequestBody(src && readableFlow(src), retainLimit);
   }
 
   get empty(): boolean {
@@ -60,35 +76,37 @@ export class RequestBody {
   private start(): void {
     if (this.started || !this.source) return;
     this.started = true;
-    const src = this.source;
-    src.on('data', (chunk: Buffer) => {
-      this.chunks.push(chunk);
-      this.received += chunk.length;
-      this.onChunk?.();
-      this.unreadBytes += chunk.length;
-      if (this.retaining) {
-        this.retainedBytes += chunk.length;
-        if (this.retainedBytes > this.retainLimit) this.retaining = false;
-      }
-      if (this.unreadBytes > HIGH_WATER && !this.paused) {
-        this.paused = true;
-        src.pause();
-      }
-      this.notify();
-    });
-    src.on('end', () => {
-      this.ended = true;
-      this.onEnd?.();
-      this.notify();
-    });
-    src.on('error', (e: Error) => this.fail(e));
-    src.on('aborted', () => this.fail(new Error('downstream reset')));
-    src.on('close', () => {
-      if (!this.ended) this.fail(new Error('downstream closed before the end of the body'));
-    });
+    this.source.start?.(this);
   }
 
-  private fail(e: Error): void {
+  /** A chunk has arrived. */
+  push(chunk: Buffer): void {
+    if (this.ended || this.error) return;
+    this.chunks.push(chunk);
+    this.received += chunk.length;
+    this.onChunk?.();
+    this.unreadBytes += chunk.length;
+    if (this.retaining) {
+      this.retainedBytes += chunk.length;
+      if (this.retainedBytes > this.retainLimit) this.retaining = false;
+    }
+    if (this.unreadBytes > HIGH_WATER && !this.paused) {
+      this.paused = true;
+      this.source?.pause();
+    }
+    this.notify();
+  }
+
+  /** The last byte has arrived. */
+  pushEnd(): void {
+    if (this.ended || this.error) return;
+    this.ended = true;
+    this.onEnd?.();
+    this.notify();
+  }
+
+  /** The body will never be complete (the downstream reset, closed or sent bytes the codec refused). */
+  fail(e: Error): void {
     if (this.ended || this.error) return;
     this.error = e;
     this.notify();
@@ -170,4 +188,20 @@ export class RequestBody {
   watchEnd(): void {
     this.start();
   }
+}
+
+function readableFlow(src: Readable): BodyFlow {
+  return {
+    pause: () => src.pause(),
+    resume: () => src.resume(),
+    start: (body) => {
+      src.on('data', (chunk: Buffer) => body.push(chunk));
+      src.on('end', () => body.pushEnd());
+      src.on('error', (e: Error) => body.fail(e));
+      src.on('aborted', () => body.fail(new Error('downstream reset')));
+      src.on('close', () => {
+        if (!body.ended) body.fail(new Error('downstream closed before the end of the body'));
+      });
+    },
+  };
 }

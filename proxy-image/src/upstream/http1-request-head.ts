@@ -3,23 +3,20 @@
  * the body's framing (Envoy's Http1::ClientConnection encodeHeaders). One string, written with
  * the first body bytes in one syscall.
  *
- * Names and values are checked here because not all of them come from a parser that already
- * refused bad bytes: route rewrites and `request_headers_to_add` come from configuration, and
- * a CR or LF there would split the request (header injection, request smuggling).
+ * Names and values are checked (http1-header-lines.ts): rewrites and added headers come from
+ * configuration.
  */
 import type { HeaderMap } from '../http/header-map';
+import { HeadError, headerLines, INVALID_VALUE, TOKEN } from '../http/http1-header-lines';
 
-/** What Node's and undici's own checks allow: no control characters but tab. */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-/** RFC 9110 token. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Origin-form and absolute-form targets: visible ASCII and obs-text, no spaces. */
 const INVALID_TARGET = /[^\x21-\xff]/;
 
 /** Methods whose requests carry a body by definition: without one they say `content-length: 0`. */
 const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
-export class RequestHeadError extends Error {}
+/** A request head that cannot be written (a bad method, target, name or value). */
+export const RequestHeadError = HeadError;
 
 export type BodyFraming =
   /** No body bytes follow the head. */
@@ -47,27 +44,11 @@ export function encodeRequestHead(
   headers: HeaderMap,
   hasBody: boolean,
 ): RequestHead {
-  if (!TOKEN.test(method)) throw new RequestHeadError(`invalid method ${JSON.stringify(method)}`);
-  if (INVALID_TARGET.test(path)) throw new RequestHeadError(`invalid request target ${JSON.stringify(path)}`);
-  if (INVALID_VALUE.test(authority)) throw new RequestHeadError('invalid host header value');
-  let head = `${method} ${path} HTTP/1.1\r\nhost: ${authority}\r\n`;
-  let contentLength = -1;
-  for (const name in headers) {
-    const v = headers[name];
-    if (v === undefined || name === 'host') continue;
-    if (name.length === 17 && name === 'transfer-encoding') continue;
-    if (!TOKEN.test(name)) throw new RequestHeadError(`invalid header name ${JSON.stringify(name)}`);
-    if (typeof v === 'string') {
-      if (INVALID_VALUE.test(v)) throw new RequestHeadError(`invalid value for header '${name}'`);
-      head += `${name}: ${v}\r\n`;
-    } else {
-      for (const one of v) {
-        if (INVALID_VALUE.test(one)) throw new RequestHeadError(`invalid value for header '${name}'`);
-        head += `${name}: ${one}\r\n`;
-      }
-    }
-    if (name.length === 14 && name === 'content-length') contentLength = parseContentLength(v);
-  }
+  if (!TOKEN.test(method)) throw new HeadError(`invalid method ${JSON.stringify(method)}`);
+  if (INVALID_TARGET.test(path)) throw new HeadError(`invalid request target ${JSON.stringify(path)}`);
+  if (INVALID_VALUE.test(authority)) throw new HeadError('invalid host header value');
+  const { lines, contentLength } = headerLines(headers, skipRequestHeader);
+  let head = `${method} ${path} HTTP/1.1\r\nhost: ${authority}\r\n${lines}`;
   let framing: BodyFraming;
   if (contentLength >= 0) {
     framing = contentLength === 0 && !hasBody ? 'none' : 'length';
@@ -81,15 +62,7 @@ export function encodeRequestHead(
   return { head: `${head}\r\n`, framing, contentLength: Math.max(contentLength, 0) };
 }
 
-function parseContentLength(v: string | string[]): number {
-  // Repeated identical values are one length (RFC 9110 §8.6); differing ones are refused.
-  const values = typeof v === 'string' ? [v] : v;
-  let n = -1;
-  for (const one of values) {
-    if (!/^\d{1,15}$/.test(one.trim())) throw new RequestHeadError(`invalid content-length ${JSON.stringify(one)}`);
-    const k = Number(one.trim());
-    if (n >= 0 && k !== n) throw new RequestHeadError('conflicting content-length values');
-    n = k;
-  }
-  return n;
+/** `host` is written from the authority; the body's framing is the codec's. */
+function skipRequestHeader(name: string): boolean {
+  return (name.length === 4 && name === 'host') || (name.length === 17 && name === 'transfer-encoding');
 }
