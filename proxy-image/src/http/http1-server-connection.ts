@@ -17,28 +17,7 @@
  */
 import type { Socket } from 'node:net';
 import { Http1ServerStream, type Http1StreamOwner } from './http1-server-stream';
-
-// llhttp through Node's binding: `_http_common` is what node:http itself loads it from.
-const { HTTPParser, methods } = require('node:_http_common') as { HTTPParser: HttpParserClass; methods: string[] };
-
-interface HttpParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | ParseError;
-  finish(): undefined | ParseError;
-  close(): void;
-  [k: number]: unknown;
-}
-interface HttpParserClass {
-  new (): HttpParser;
-  readonly REQUEST: number;
-  readonly kOnMessageBegin: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kLenientNone: number;
-}
-type ParseError = Error & { code?: string; reason?: string };
+import { HTTPParser, type HttpParser, METHODS, type ParseError } from './llhttp';
 
 const STATUS_TEXT: Record<number, string> = {
   400: 'Bad Request',
@@ -241,7 +220,7 @@ export class Http1ServerConnection implements Http1StreamOwner {
       this.url = '';
     }
     if (this.closed || this.ending || this.refusal !== undefined) return 1;
-    const name = methods[method];
+    const name = METHODS[method];
     if (name === 'CONNECT') {
       // No tunnels: the connection is closed, as node:http without a 'connect' handler does.
       this.destroy();

@@ -12,30 +12,10 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { type HeaderMap, headersFromRawList } from '../http/header-map';
+import { HTTPParser, type HttpParser } from '../http/llhttp';
 import type { ClientTlsContext } from '../tls/client-tls-context';
 import type { UpstreamFailureKind, UpstreamRequestSpec } from './conn-pool';
 import { type BodyFraming, encodeRequestHead } from './http1-request-head';
-
-// llhttp through Node's binding: `_http_common` is what node:http itself loads it from.
-const { HTTPParser } = require('node:_http_common') as { HTTPParser: HttpParserClass };
-
-interface HttpParser {
-  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
-  execute(data: Buffer): number | ParseError;
-  finish(): undefined | ParseError;
-  close(): void;
-  [k: number]: unknown;
-}
-interface HttpParserClass {
-  new (): HttpParser;
-  readonly RESPONSE: number;
-  readonly kOnHeaders: number;
-  readonly kOnHeadersComplete: number;
-  readonly kOnBody: number;
-  readonly kOnMessageComplete: number;
-  readonly kLenientNone: number;
-}
-type ParseError = Error & { code?: string };
 
 const KEEP_ALIVE_THRESHOLD_MS = 1000;
 /** `code` of a connect that ran out of time (the pool counts it as upstream_cx_connect_timeout). */
