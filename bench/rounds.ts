@@ -1,25 +1,30 @@
 /**
  * Maximum rate in interleaved rounds: each round runs every variant once, in turn, so the drift
  * of a shared machine (±30 % between minutes here) hits them alike, and the medians are compared.
- * A variant is a peer by name (nginx, HAProxy, http-proxy, @fastify/http-proxy) or the Trellis
- * proxy: `image` or `dev` (the unminified test bundle) followed by Node flags, which come after
- * the image's own (proxy-image/src/process-settings.ts) and so win over them.
+ * A variant is a peer by name (nginx, HAProxy, http-proxy, @fastify/http-proxy), `direct` (the
+ * upstream itself), or the Trellis proxy: `image` or `dev` (the unminified test bundle) followed
+ * by Node flags, which come after the image's own (proxy-image/src/process-settings.ts) and so
+ * win over them.
+ *
+ * With --rate, each run is open loop at that rate instead, and the rounds compare latency: the
+ * median over rounds of each variant's p50 and p99 less direct's from the same round.
  *
  *   npx tsx bench/rounds.ts [--rounds 5] [--duration 8] [--protocol h1|h2] \
  *     [--variant image --variant http-proxy --variant @fastify/http-proxy]
  *   npx tsx bench/rounds.ts --variant image --variant "image --max-semi-space-size=16"
+ *   npx tsx bench/rounds.ts --rate 1000 --variant direct --variant image --variant HAProxy
  */
 import { join } from 'node:path';
 import { tempDir } from '../test/support/temp-dir';
 import { runBench } from './cli';
 import { maxRate } from './max-rate';
-import type { Protocol } from './open-loop';
+import { openLoop, type Protocol } from './open-loop';
 import { ensureTools } from './packages';
 import { cpuSeconds } from './process-stats';
 import { haproxy, useHaproxy } from './targets/haproxy';
 import { nginx, useNginx } from './targets/nginx';
 import { fastifyProxyPeer, httpProxyPeer } from './targets/node-peers';
-import type { TargetKind } from './targets/target';
+import type { RunningTarget, TargetKind } from './targets/target';
 import { type Payload, trellisTarget } from './targets/trellis';
 import { SMALL_PATH, startUpstream } from './upstream';
 
@@ -28,6 +33,7 @@ function options(argv: string[]) {
   let rounds = 5;
   let durationS = 8;
   let protocol: Protocol = 'h1';
+  let rate = 0;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = argv[++i] ?? '';
@@ -35,19 +41,34 @@ function options(argv: string[]) {
     else if (a === '--rounds') rounds = Number(v);
     else if (a === '--duration') durationS = Number(v);
     else if (a === '--protocol') protocol = v as Protocol;
-    else throw new Error(`unknown option ${a} (known: --variant, --rounds, --duration, --protocol)`);
+    else if (a === '--rate') rate = Number(v);
+    else throw new Error(`unknown option ${a} (known: --variant, --rounds, --duration, --protocol, --rate)`);
   }
-  if (!['h1', 'h2'].includes(protocol) || !(rounds > 0) || !(durationS > 0))
-    throw new Error('bad --protocol, --rounds or --duration');
+  if (!['h1', 'h2'].includes(protocol) || !(rounds > 0) || !(durationS > 0) || !(rate >= 0))
+    throw new Error('bad --protocol, --rounds, --duration or --rate');
+  if (rate > 0 && !variants.includes('direct')) throw new Error('--rate needs --variant direct (the baseline)');
   return {
     variants: variants.length ? variants : ['image', 'http-proxy', '@fastify/http-proxy'],
     rounds,
     durationS,
     protocol,
+    rate,
   };
 }
 
-const PEERS: readonly TargetKind[] = [nginx, haproxy, httpProxyPeer, fastifyProxyPeer];
+/** The upstream itself, as a target: the baseline latency is measured against. */
+const direct: TargetKind = {
+  name: 'direct',
+  h2: false,
+  start: async (o): Promise<RunningTarget> => ({
+    origin: `http://127.0.0.1:${o.upstream.port}`,
+    port: o.upstream.port,
+    pids: [],
+    stop: async () => {},
+  }),
+};
+
+const PEERS: readonly TargetKind[] = [direct, nginx, haproxy, httpProxyPeer, fastifyProxyPeer];
 
 function kindOf(variant: string): TargetKind {
   const peer = PEERS.find((k) => k.name === variant);
@@ -63,6 +84,10 @@ function kindOf(variant: string): TargetKind {
 
 async function main(argv: string[]): Promise<void> {
   const o = options(argv);
+  if (o.rate > 0) {
+    await latencyRounds(o);
+    return;
+  }
   const tools = ensureTools();
   useNginx(tools.nginx);
   useHaproxy(tools.haproxy);
@@ -110,3 +135,45 @@ async function main(argv: string[]): Promise<void> {
 }
 
 runBench('rounds', main);
+
+/** Latency at a fixed rate, in interleaved rounds; what each variant adds over direct, per round. */
+async function latencyRounds(o: ReturnType<typeof options>): Promise<void> {
+  const tools = ensureTools();
+  useNginx(tools.nginx);
+  useHaproxy(tools.haproxy);
+  const dir = tempDir('trellis-bench-rounds-');
+  const upstream = await startUpstream(join(dir, 'upstream'));
+  const rounds: Array<Map<string, { p50: number; p99: number }>> = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    const got = new Map<string, { p50: number; p99: number }>();
+    for (const [i, variant] of o.variants.entries()) {
+      const proxy = await kindOf(variant).start({ upstream, protocol: o.protocol, dir: join(dir, `r${round}-v${i}`) });
+      try {
+        const run = { origin: proxy.origin, path: SMALL_PATH, protocol: o.protocol, rate: o.rate };
+        await openLoop({ ...run, durationS: 2 }); // warm-up
+        const r = await openLoop({ ...run, durationS: o.durationS });
+        got.set(variant, { p50: r.latency.p50, p99: r.latency.p99 });
+        process.stdout.write(
+          `round ${round} ${variant}: p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ` +
+            `${r.failed} failed, generator lag ≤ ${r.maxSendLagMs.toFixed(1)} ms\n`,
+        );
+      } finally {
+        await proxy.stop();
+      }
+    }
+    rounds.push(got);
+  }
+  await upstream.stop();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  process.stdout.write(
+    `\n${o.protocol} at ${o.rate} rps, ${o.rounds} rounds of ${o.durationS} s, medians over rounds (ms):\n`,
+  );
+  for (const variant of o.variants) {
+    const p50 = median(rounds.map((r) => r.get(variant)!.p50));
+    const p99 = median(rounds.map((r) => r.get(variant)!.p99));
+    const added50 = median(rounds.map((r) => r.get(variant)!.p50 - r.get('direct')!.p50));
+    const added99 = median(rounds.map((r) => r.get(variant)!.p99 - r.get('direct')!.p99));
+    const added = variant === 'direct' ? '' : `   added p50 ${added50.toFixed(2)}, p99 ${added99.toFixed(2)}`;
+    process.stdout.write(`  ${variant.padEnd(24)} p50 ${p50.toFixed(2)}  p99 ${p99.toFixed(2)}${added}\n`);
+  }
+}

@@ -172,3 +172,10 @@ test('idle_timeout closes a connection with no request in flight, and is counted
   expect(r.elapsedMs).toBeLessThan(6000);
   expect(await proxy.stat('http.ingress.downstream_cx_idle_timeout')).toBe(before + 1);
 });
+
+test('idle_timeout also ends a head that never completes (no request_headers_timeout set)', async () => {
+  const r = await rawExchange(port, ['GET /never HTTP/1.1\r\nHost: app\r\n'], { timeoutMs: 8000 });
+  expect(r.closedByServer).toBe(true);
+  expect(r.elapsedMs).toBeLessThan(6000);
+  expect(app.requests.some((q) => q.path === '/never')).toBe(false);
+});

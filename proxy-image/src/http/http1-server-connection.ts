@@ -83,8 +83,8 @@ export class Http1ServerConnection implements Http1StreamOwner {
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.REQUEST, {}, options.maxHeaderBytes, HTTPParser.kLenientNone);
     parser[HTTPParser.kOnMessageBegin] = () => {
+      // The idle clock runs on until the head is complete: a head trickling in is no request yet.
       this.headersStartedAt = performance.now();
-      this.idleSince = 0;
     };
     parser[HTTPParser.kOnHeaders] = (headers: string[], url: string) => {
       // llhttp hands long heads over in parts, the target too (and request trailers, dropped).
@@ -212,6 +212,7 @@ export class Http1ServerConnection implements Http1StreamOwner {
     shouldKeepAlive: boolean,
   ): number {
     this.headersStartedAt = 0;
+    this.idleSince = 0;
     let raw = this.rawHeaders;
     if (headers) raw = raw.length ? raw.concat(headers) : headers;
     this.rawHeaders = [];
