@@ -102,35 +102,26 @@ export class Http1ServerStream implements Downstream, BodyFlow {
   }
 
   write(chunk: Buffer): boolean {
-    if (this.finished || chunk.length === 0) return true;
-    const socket = this.owner.socket;
-    switch (this.framing) {
-      case 'none':
-        return true;
-      case 'chunked': {
-        const size = `${this.chunkOpen ? '\r\n' : ''}${chunk.length.toString(16)}\r\n`;
-        this.chunkOpen = true;
-        const head = this.takeHead();
-        if (chunk.length <= JOIN_WITH_HEAD_BYTES) return socket.write(head + size + chunk.toString('latin1'), 'latin1');
-        socket.cork();
-        socket.write(head + size, 'latin1');
-        const ok = socket.write(chunk);
-        socket.uncork();
-        return ok;
-      }
-      default: {
-        this.remaining -= chunk.length;
-        const head = this.pendingHead;
-        if (head === undefined) return socket.write(chunk);
-        this.pendingHead = undefined;
-        if (chunk.length <= JOIN_WITH_HEAD_BYTES) return socket.write(head + chunk.toString('latin1'), 'latin1');
-        socket.cork();
-        socket.write(head, 'latin1');
-        const ok = socket.write(chunk);
-        socket.uncork();
-        return ok;
-      }
+    if (this.finished || chunk.length === 0 || this.framing === 'none') return true;
+    if (this.framing !== 'chunked') {
+      this.remaining -= chunk.length;
+      return this.send(this.takeHead(), chunk);
     }
+    const size = `${this.chunkOpen ? '\r\n' : ''}${chunk.length.toString(16)}\r\n`;
+    this.chunkOpen = true;
+    return this.send(this.takeHead() + size, chunk);
+  }
+
+  /** `prefix` (head, chunk size) and `chunk` in one write: one string when the chunk is small. */
+  private send(prefix: string, chunk: Buffer): boolean {
+    const socket = this.owner.socket;
+    if (prefix === '') return socket.write(chunk);
+    if (chunk.length <= JOIN_WITH_HEAD_BYTES) return socket.write(prefix + chunk.toString('latin1'), 'latin1');
+    socket.cork();
+    socket.write(prefix, 'latin1');
+    const ok = socket.write(chunk);
+    socket.uncork();
+    return ok;
   }
 
   onDrain(cb: () => void): void {
