@@ -6,7 +6,7 @@
  * run in ten lands ~25 % higher, when the JIT has not optimized the hot path the same way (escape
  * analysis dropped): compare a few runs, not one.
  *
- *   npx tsx bench/allocation.ts [--rate 1000] [--duration 10] [--sample]
+ *   npx tsx bench/allocation.ts [--rate 1000] [--duration 10] [--protocol h1|h2] [--sample]
  *
  * `--sample` also ranks the functions that allocated, collected objects included
  * (bench/allocation-sampler.cjs), on the unminified bundle so names point at source lines.
@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { tempDir } from '../test/support/temp-dir';
 import { positiveOption, runBench } from './cli';
 import { topAllocations } from './heap-profile';
-import { openLoop } from './open-loop';
+import { openLoop, type Protocol } from './open-loop';
 import { ensureTools } from './packages';
 import { useNginx } from './targets/nginx';
 import { trellisTarget } from './targets/trellis';
@@ -29,6 +29,9 @@ async function main(argv: string[]): Promise<void> {
   const rate = positiveOption(argv, '--rate', 1000);
   const durationS = positiveOption(argv, '--duration', 10);
   const sample = argv.includes('--sample');
+  const p = argv.indexOf('--protocol');
+  const protocol = (p >= 0 ? argv[p + 1] : 'h1') as Protocol;
+  if (protocol !== 'h1' && protocol !== 'h2') throw new Error(`--protocol is h1 or h2, not "${protocol}"`);
   useNginx(ensureTools().nginx);
   const dir = tempDir('trellis-bench-allocation-');
   const upstream = await startUpstream(join(dir, 'upstream'));
@@ -46,18 +49,18 @@ async function main(argv: string[]): Promise<void> {
   ];
   const proxy = await trellisTarget(flags, sample ? 'dev' : 'image').start({
     upstream,
-    protocol: 'h1',
+    protocol,
     dir: join(dir, 'proxy'),
   });
-  await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol: 'h1', rate, durationS: WARM_S });
+  await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol, rate, durationS: WARM_S });
   const before = scavenges(proxy.stdout?.() ?? '');
-  const load = await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol: 'h1', rate, durationS });
+  const load = await openLoop({ origin: proxy.origin, path: SMALL_PATH, protocol, rate, durationS });
   const count = scavenges(proxy.stdout?.() ?? '') - before;
   await proxy.stop();
   await upstream.stop();
   const perRequest = (count * 1024 * 1024) / Math.max(1, load.ok);
   const lines = [
-    `Trellis proxy (${sample ? 'unminified bundle, sampling' : 'image payload'}), HTTP/1.1, ${rate} rps for ${durationS} s: ` +
+    `Trellis proxy (${sample ? 'unminified bundle, sampling' : 'image payload'}), ${protocol === 'h2' ? 'h2c' : 'HTTP/1.1'}, ${rate} rps for ${durationS} s: ` +
       `${load.ok} ok, ${load.failed} failed`,
     `  ${count} scavenges of a 1 MiB semi-space: ≈ ${(perRequest / 1024).toFixed(1)} KiB allocated per request`,
   ];
