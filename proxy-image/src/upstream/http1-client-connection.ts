@@ -50,6 +50,9 @@ export interface Http1ConnectionOptions {
   readonly idleTimeoutMs: number;
 }
 
+/** Plain connections read into this; it is parsed before the next read reuses it. */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 export class Http1ClientConnection {
   connected = false;
   closed = false;
@@ -79,7 +82,14 @@ export class Http1ClientConnection {
           // The callback can come before connect() returns (no secrets yet): fail after it.
           err ? queueMicrotask(() => this.connectFailed(err)) : this.onConnect(),
         ) as Socket)
-      : netConnect({ host: address, port, noDelay: true });
+      : netConnect({
+          host: address,
+          port,
+          noDelay: true,
+          // Straight to the parser, through one buffer shared by every connection: no Buffer
+          // allocated nor stream machinery per read (the parser copies what it keeps).
+          onread: { buffer: READ_BUFFER, callback: (n: number, buf: Buffer) => this.onSocketRead(buf, n) },
+        });
     if (!tls) this.socket.once('connect', () => this.onConnect());
     this.connectTimer = setTimeout(() => {
       this.connectTimer = undefined;
@@ -95,7 +105,7 @@ export class Http1ClientConnection {
       this.parser.close();
     });
     this.socket.on('end', () => this.onEnd());
-    this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    if (tls) this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
 
     const parser = new HTTPParser();
     parser.initialize(HTTPParser.RESPONSE, {}, 0, HTTPParser.kLenientNone);
@@ -241,6 +251,11 @@ export class Http1ClientConnection {
       if (this.exchange !== ex) return;
       this.fail('reset', (e as Error).message);
     }
+  }
+
+  private onSocketRead(buf: Buffer, n: number): boolean {
+    this.onSocketData(buf.subarray(0, n));
+    return !this.paused;
   }
 
   private onSocketData(chunk: Buffer): void {
