@@ -82,10 +82,11 @@ export function peakRssMiB(roots: readonly number[]): number {
 
 /**
  * RSS at idle, MiB: sampled every 500 ms until it has not moved by more than 0.5 MiB for
- * `stableMs`, or `maxMs` have passed. A Node process's heap shrinks ~10 s after start (not at once),
- * when V8's memory reducer runs on an idle process: the figure a sidecar holds while it waits.
+ * `stableMs`, or `maxMs` have passed. A Node process's heap shrinks 10–25 s after start (not at
+ * once), when V8's memory reducer runs on an idle process: the figure a sidecar holds while it
+ * waits. 30 s of calm, since the proxy's young generation can sit unchanged for 20 s first.
  */
-export async function idleRssMiB(roots: readonly number[], stableMs = 10_000, maxMs = 30_000): Promise<number> {
+export async function idleRssMiB(roots: readonly number[], stableMs = 30_000, maxMs = 60_000): Promise<number> {
   const deadline = Date.now() + maxMs;
   let last = rssMiB(roots);
   let since = Date.now();

@@ -5,12 +5,16 @@
  */
 
 /**
- * A small young generation (V8's default grows to 16 MiB per semi-space): a sidecar's garbage
- * is short-lived and small, so scavenges stay cheap. bench/proxy-memory.ts, idle RSS: default
- * 104 MiB, 2 MiB 87 MiB; after the lazy loading of 2026-11-23, 2 MiB 66 MiB and 1 MiB 62 MiB,
- * CPU per 1,000 requests at 2,000 rps 0.373 / 0.346 s (2 MiB) and 0.329 / 0.353 s (1 MiB).
+ * The young generation may grow to 8 MiB per semi-space (V8's default is 16), so that under
+ * load the requests in flight die young instead of being copied and promoted: with 1 MiB, 128
+ * h2c streams in flight outlived most scavenges and the garbage collector took 14 % of the
+ * proxy's time. Interleaved rounds (bench/rounds.ts --protocol h2), maximum rate: 1 MiB 5,440
+ * rps (0.199 CPU s per 1,000), 4 MiB 6,846 (0.160), 8 MiB 8,784 (0.119), @fastify/http-proxy
+ * 4,203; HTTP/1.1 +3–10 %. Idle RSS is the same once V8's memory reducer has shrunk an idle
+ * process's young generation, ~20 s after start (59.5 / 59.9 / 59.7 MiB for 1 / 4 / 8 MiB);
+ * before that it is 65 / 71 / 78 MiB, and 3 MiB more under load at 1,000 rps.
  */
-export const PROXY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+export const PROXY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=8'];
 
 /**
  * glibc's malloc: one arena, since one thread allocates nearly everything and each extra arena
