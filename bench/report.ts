@@ -94,7 +94,7 @@ export function renderReport(o: ReportInput): string {
       'counts from then (wrk2/Fortio style), from a Node client (undici Pool for HTTP/1.1, one h2c session for HTTP/2). ' +
       `Each fixed-rate run lasts ${o.timing.fixedS} s after a ${o.timing.warmS} s warm-up; maximum rate is closed loop ` +
       `for ${o.timing.maxS} s with wrk (64 connections) or h2load (8 connections × 16 streams). CPU is user + system ` +
-      'time of the target process tree from /proc; RSS is VmRSS once it has not moved for 10 s ("idle") and VmHWM at the end ("peak"). ' +
+      'time of the target process tree from /proc; RSS is VmRSS once it has not moved for 30 s ("idle") and VmHWM at the end ("peak"). ' +
       'Trellis runs as its image does: the `npm run build` payload with the Node flags and malloc settings of ' +
       'proxy-image/src/process-settings.ts. ' +
       'Every target gets one worker (nginx worker_processes 1, HAProxy nbthread 1, Node one event loop); hop to hop and ' +

@@ -6,7 +6,8 @@
  *
  *   npm run bench [-- --quick] [-- --only Trellis,nginx] [-- --out <dir>]
  *
- * Full run about 13 minutes on 2 cores; --quick about 4 (short runs: indicative only).
+ * Full run about 26 minutes on 2 cores (each target first waits for 30 s of steady idle RSS);
+ * --quick a few (short runs: indicative only).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
