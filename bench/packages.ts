@@ -25,11 +25,21 @@ function onPath(cmd: string): boolean {
 export type Tools = Record<keyof typeof TOOLS, string>;
 
 export function ensureTools(): Tools {
-  const missing = (Object.keys(TOOLS) as Array<keyof typeof TOOLS>).filter(
+  return ensureCommands(TOOLS);
+}
+
+/** `perf`, for bench/syscall-gaps.ts only (the other benches do without it). */
+export function ensurePerf(): string {
+  return ensureCommands({ perf: 'linux-perf' }).perf;
+}
+
+/** Each command's absolute path, by name; the Debian packages of missing ones installed first. */
+function ensureCommands<T extends Record<string, string>>(packages: T): Record<keyof T, string> {
+  const missing = (Object.keys(packages) as Array<keyof T & string>).filter(
     (cmd) => !onPath(cmd) && !onPath(`/usr/sbin/${cmd}`),
   );
   if (missing.length) {
-    const pkgs = missing.map((c) => TOOLS[c]);
+    const pkgs = missing.map((c) => packages[c]);
     const asRoot = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
     process.stderr.write(`bench: installing ${pkgs.join(' ')} with apt-get\n`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -46,10 +56,10 @@ export function ensureTools(): Tools {
     }
   }
   const out: Record<string, string> = {};
-  for (const cmd of Object.keys(TOOLS)) {
+  for (const cmd of Object.keys(packages)) {
     out[cmd] = execFileSync('sh', ['-c', `command -v ${cmd} || command -v /usr/sbin/${cmd}`], {
       encoding: 'utf8',
     }).trim();
   }
-  return out as Tools;
+  return out as Record<keyof T, string>;
 }

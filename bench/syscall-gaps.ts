@@ -16,10 +16,11 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tempDir } from '../test/support/temp-dir';
 import { positiveOption, runBench } from './cli';
+import { summarize } from './latency';
 import { openLoop } from './open-loop';
-import { ensureTools } from './packages';
+import { ensurePerf, ensureTools } from './packages';
 import { processTree } from './process-stats';
-import { ensurePerf, measure, parse, quantile, record, socketRoles, threadGroup } from './syscall-trace';
+import { measure, parse, record, socketRoles, threadGroup } from './syscall-trace';
 import { haproxy, useHaproxy } from './targets/haproxy';
 import { nginx, useNginx } from './targets/nginx';
 import { fastifyProxyPeer, httpProxyPeer } from './targets/node-peers';
@@ -79,8 +80,10 @@ async function main(argv: string[]): Promise<void> {
         return t;
       };
       const g = measure(parse(script), roles, tgidOf);
-      const f = (a: number[]) =>
-        `${quantile(a, 0.5).toFixed(0).padStart(4)} / ${quantile(a, 0.9).toFixed(0).padStart(4)}`;
+      const f = (a: number[]) => {
+        const { p50, p90 } = summarize(Float64Array.from(a));
+        return `${p50.toFixed(0).padStart(4)} / ${p90.toFixed(0).padStart(4)}`;
+      };
       rows.push(
         `| ${name.padEnd(19)} | ${f(g.request)} | ${f(g.response)} | ${f(g.write)} | ${f(g.after)} | ${((100 * g.batched) / Math.max(1, g.wakes)).toFixed(0).padStart(3)} % | ${String(g.request.length).padStart(6)} |`,
       );

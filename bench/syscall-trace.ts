@@ -4,7 +4,7 @@
  * brought it in to the write that sends it on, the write itself, and the busy time after the
  * last write before the proxy waits again. bench/syscall-gaps.ts prints them per target.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 // x86-64 system call numbers.
@@ -129,32 +129,11 @@ export function measure(
   return g;
 }
 
-export function quantile(a: number[], q: number): number {
-  if (a.length === 0) return Number.NaN;
-  const s = [...a].sort((x, y) => x - y);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-}
-
 export function threadGroup(tid: number): number {
   try {
     return Number(/^Tgid:\s+(\d+)/m.exec(readFileSync(`/proc/${tid}/status`, 'utf8'))?.[1] ?? tid);
   } catch {
     return tid;
-  }
-}
-
-export function ensurePerf(): string {
-  try {
-    return execFileSync('sh', ['-c', 'command -v perf'], { encoding: 'utf8' }).trim();
-  } catch {
-    process.stderr.write('bench: installing linux-perf with apt-get\n');
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    execFileSync('apt-get', ['update', '-qq'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'linux-perf'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env,
-    });
-    return execFileSync('sh', ['-c', 'command -v perf'], { encoding: 'utf8' }).trim();
   }
 }
 
