@@ -13,5 +13,11 @@ export {
   toProtobufjsObject,
   validateJson,
 } from './proto-json';
-export { type EnvoySchema, loadEnvoySchema, typeNameOf } from './schema';
+export {
+  type EnvoySchema,
+  loadEnvoySchema,
+  releaseEnvoySchema,
+  releaseEnvoySchemaWhenIdle,
+  typeNameOf,
+} from './schema';
 export * from './type-urls';

@@ -139,9 +139,38 @@ class LazyEnvoySchema implements EnvoySchema {
 }
 
 let schema: LazyEnvoySchema | undefined;
+/** Whether the schema was asked for since the idle timer last looked. */
+let usedSinceTick = false;
+let idleTimer: NodeJS.Timeout | undefined;
 
-/** The process-wide schema; created on first use. */
+/** The process-wide schema; created on first use (again after an idle release). */
 export function loadEnvoySchema(): EnvoySchema {
+  usedSinceTick = true;
   schema ??= new LazyEnvoySchema();
   return schema;
+}
+
+/** Lets the process-wide schema go now; the next use loads what it needs again. False when none was loaded. */
+export function releaseEnvoySchema(): boolean {
+  const had = schema !== undefined;
+  schema = undefined;
+  return had;
+}
+
+/**
+ * Lets the process-wide schema go once nothing has asked for it for `idleMs` (between one and
+ * two `idleMs` after its last use), then calls `onRelease`, as often as it is loaded again and
+ * left. For a process that checks Envoy config only now and then: a sidecar between updates.
+ * `0` stops it.
+ */
+export function releaseEnvoySchemaWhenIdle(idleMs: number, onRelease?: () => void): void {
+  if (idleTimer) clearInterval(idleTimer);
+  idleTimer = undefined;
+  if (idleMs <= 0) return;
+  usedSinceTick = false;
+  idleTimer = setInterval(() => {
+    if (!usedSinceTick && releaseEnvoySchema()) onRelease?.();
+    usedSinceTick = false;
+  }, idleMs);
+  idleTimer.unref();
 }

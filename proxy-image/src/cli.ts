@@ -6,6 +6,7 @@
  */
 import { ConfigLoadError, type LoadedBootstrap, loadBootstrap } from './config/load';
 import { isLogLevel, type LogLevel, log } from './log';
+import { DEFAULT_SCHEMA_IDLE_S, releaseSchemaWhenUnused } from './schema-release';
 import { Server } from './server';
 import { EmfSink } from './stats/emf-sink';
 import { VERSION_STRING } from './version';
@@ -26,6 +27,8 @@ interface Options {
   /** CloudWatch EMF lines on stdout every this many seconds (0: off). */
   emfIntervalS: number;
   emfNamespace: string;
+  /** Let Envoy's schema go after this long unused (schema-release.ts; 0: keep it). */
+  schemaIdleS: number;
 }
 
 const USAGE = `usage: trellis proxy --config <envoy-bootstrap.yaml|json> [options]
@@ -43,6 +46,8 @@ options (Envoy's names):
       --emf-interval-s <seconds>       CloudWatch EMF metrics on stdout at this interval
                                        (default: TRELLIS_EMF_INTERVAL_S, else off)
       --emf-namespace <namespace>      EMF namespace (default: TRELLIS_EMF_NAMESPACE, else Trellis/Proxy)
+      --schema-idle-s <seconds>        free Envoy's schema after this long unused by config updates
+                                       (default: TRELLIS_SCHEMA_IDLE_S, else ${DEFAULT_SCHEMA_IDLE_S}; 0: keep it)
       --version                        print the version
 `;
 
@@ -80,6 +85,9 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Option
     mode: 'serve',
     emfIntervalS: env.TRELLIS_EMF_INTERVAL_S ? seconds('TRELLIS_EMF_INTERVAL_S', env.TRELLIS_EMF_INTERVAL_S) : 0,
     emfNamespace: env.TRELLIS_EMF_NAMESPACE || 'Trellis/Proxy',
+    schemaIdleS: env.TRELLIS_SCHEMA_IDLE_S
+      ? seconds('TRELLIS_SCHEMA_IDLE_S', env.TRELLIS_SCHEMA_IDLE_S)
+      : DEFAULT_SCHEMA_IDLE_S,
   };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -145,6 +153,9 @@ function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): Option
         break;
       case '--emf-namespace':
         o.emfNamespace = next();
+        break;
+      case '--schema-idle-s':
+        o.schemaIdleS = seconds(arg, next());
         break;
       default:
         if (IGNORED_WITH_VALUE.has(arg)) next();
@@ -226,6 +237,7 @@ export async function proxy(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     await server.start();
+    releaseSchemaWhenUnused(server.configCanChange(), opts.schemaIdleS);
   } catch (e) {
     const msg = e instanceof ConfigLoadError ? e.lines.join('\n  ') : (e as Error).message;
     log.error(`startup failed: ${msg}`);

@@ -80,6 +80,11 @@ export class Server implements AdminControl {
     return this.rds;
   }
 
+  /** Whether anything (LDS, CDS, RDS, EDS, SDS) can send this proxy a new config. */
+  configCanChange(): boolean {
+    return (this.factory?.subscriptions ?? 0) > 0;
+  }
+
   /** Starts everything; resolves when LIVE. Rejects (with a clear message) if startup fails. */
   async start(): Promise<void> {
     const b = this.bootstrap;

@@ -6,10 +6,13 @@ import {
   loadEnvoySchema,
   RESOURCE_TYPE_URLS,
   ROUTE_TYPE_URL,
+  releaseEnvoySchema,
+  releaseEnvoySchemaWhenIdle,
   resourceKindOf,
   SECRET_TYPE_URL,
   typeNameOf,
   typeUrl,
+  validateJson,
 } from '../../lib/envoy';
 
 describe('Envoy schema', () => {
@@ -88,5 +91,52 @@ describe('Envoy schema', () => {
     expect(schema.root.files.length).toBeGreaterThan(400);
     expect(schema.lookupType(CLUSTER_TYPE_URL)).toBe(cluster);
     expect(schema.lookupType('envoy.extensions.filters.http.lua.v3.Lua')).toBeInstanceOf(Type);
+  });
+});
+
+describe('releasing the schema', () => {
+  afterEach(() => {
+    releaseEnvoySchemaWhenIdle(0);
+    jest.useRealTimers();
+  });
+
+  it('lets it go and loads it again on the next use, checking as strictly as before', () => {
+    const first = loadEnvoySchema();
+    expect(validateJson(CLUSTER_TYPE_URL, { name: 'c', lb_polcy: 'RANDOM' })).toEqual([
+      expect.objectContaining({ path: 'lb_polcy', reason: expect.stringMatching(/unknown field/) }),
+    ]);
+    expect(releaseEnvoySchema()).toBe(true);
+    expect(releaseEnvoySchema()).toBe(false);
+    const second = loadEnvoySchema();
+    expect(second).not.toBe(first);
+    expect(second.root.files.length).toBeLessThan(first.root.files.length);
+    expect(validateJson(CLUSTER_TYPE_URL, { name: 'c', lb_polcy: 'RANDOM' })).toEqual([
+      expect.objectContaining({ path: 'lb_polcy', reason: expect.stringMatching(/unknown field/) }),
+    ]);
+    expect(validateJson(CLUSTER_TYPE_URL, { name: 'c', lb_policy: 'RANDOM' })).toEqual([]);
+  });
+
+  it('when idle: kept while in use, let go one to two periods after its last use, once per load', () => {
+    jest.useFakeTimers();
+    const onRelease = jest.fn();
+    const schema = loadEnvoySchema();
+    releaseEnvoySchemaWhenIdle(1000, onRelease);
+    for (let i = 0; i < 5; i++) {
+      jest.advanceTimersByTime(900);
+      expect(loadEnvoySchema()).toBe(schema);
+    }
+    expect(onRelease).not.toHaveBeenCalled();
+    jest.advanceTimersByTime(2000);
+    expect(onRelease).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(5000);
+    expect(onRelease).toHaveBeenCalledTimes(1);
+    const again = loadEnvoySchema();
+    expect(again).not.toBe(schema);
+    jest.advanceTimersByTime(2000);
+    expect(onRelease).toHaveBeenCalledTimes(2);
+    releaseEnvoySchemaWhenIdle(0);
+    loadEnvoySchema();
+    jest.advanceTimersByTime(5000);
+    expect(onRelease).toHaveBeenCalledTimes(2);
   });
 });

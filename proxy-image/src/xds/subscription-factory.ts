@@ -22,6 +22,8 @@ export class SubscriptionFactory {
   private s3: S3SnapshotSource | undefined;
   private readonly muxes: GrpcMux[] = [];
   clusterTarget: ClusterTarget = () => undefined;
+  /** Subscriptions made so far: none means the config can never change. */
+  subscriptions = 0;
 
   constructor(
     private readonly node: NodeInfo,
@@ -55,6 +57,7 @@ export class SubscriptionFactory {
 
   subscribe(source: ConfigSourceSpec, typeName: string, cb: SubscriptionCallbacks): Subscription {
     const typeUrl = `type.googleapis.com/${typeName}`;
+    this.subscriptions++;
     switch (source.kind) {
       case 'path':
         return new PathSubscription(source.path, typeUrl, cb);
