@@ -2,9 +2,9 @@
  * Maximum rate in interleaved rounds: each round runs every variant once, in turn, so the drift
  * of a shared machine (±30 % between minutes here) hits them alike, and the medians are compared.
  * A variant is a peer by name (nginx, HAProxy, http-proxy, @fastify/http-proxy), `direct` (the
- * upstream itself), or the Trellis proxy: `image` or `dev` (the unminified test bundle) followed
- * by Node flags, which come after the image's own (proxy-image/src/process-settings.ts) and so
- * win over them.
+ * upstream itself), or the Trellis proxy: `image`, `dev` (the unminified test bundle) or
+ * `image-l4` (the image's proxy as a tcp_proxy: bytes only, Node's floor) followed by Node flags,
+ * which come after the image's own (proxy-image/src/process-settings.ts) and so win over them.
  *
  * With --rate, each run is open loop at that rate instead, and the rounds compare latency: the
  * median over rounds of each variant's p50 and p99 less direct's from the same round.
@@ -74,9 +74,10 @@ function kindOf(variant: string): TargetKind {
   const peer = PEERS.find((k) => k.name === variant);
   if (peer) return peer;
   const [payload, ...flags] = variant.split(/\s+/).filter(Boolean);
+  if (payload === 'image-l4') return trellisTarget(flags, 'image', 'l4');
   if (payload !== 'image' && payload !== 'dev') {
     throw new Error(
-      `--variant "${variant}": a peer (${PEERS.map((k) => k.name).join(', ')}) or image|dev [node flags]`,
+      `--variant "${variant}": a peer (${PEERS.map((k) => k.name).join(', ')}) or image|image-l4|dev [node flags]`,
     );
   }
   return trellisTarget(flags, payload as Payload);

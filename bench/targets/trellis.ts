@@ -50,14 +50,47 @@ function payload(kind: Payload): Promise<Built> {
   return p;
 }
 
-export function trellisTarget(nodeArgs: readonly string[] = [], kind: Payload = 'image'): TargetKind {
+/**
+ * `l4`: the listener is a tcp_proxy instead of an HTTP connection manager, so the proxy only
+ * moves bytes: what Node's event loop and sockets cost a hop with no HTTP work at all, the floor
+ * under any HTTP proxy written for Node.
+ */
+export type Layer = 'http' | 'l4';
+
+function bootstrap(upstreamPort: number, layer: Layer): Record<string, unknown> {
+  const doc = httpBootstrap({ clusters: { backend: [upstreamPort] } });
+  if (layer === 'http') return doc;
+  const listener = (doc.static_resources as { listeners: Array<Record<string, unknown>> }).listeners[0];
+  listener.filter_chains = [
+    {
+      filters: [
+        {
+          name: 'envoy.filters.network.tcp_proxy',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy',
+            stat_prefix: 'l4',
+            cluster: 'backend',
+          },
+        },
+      ],
+    },
+  ];
+  return doc;
+}
+
+export function trellisTarget(
+  nodeArgs: readonly string[] = [],
+  kind: Payload = 'image',
+  layer: Layer = 'http',
+): TargetKind {
   return {
-    name: 'Trellis',
-    h2: true,
+    name: layer === 'http' ? 'Trellis' : 'Trellis (L4)',
+    // h2c through L4 would reach the upstream, which speaks HTTP/1.1 only.
+    h2: layer === 'http',
     async start(o: StartOptions) {
       mkdirSync(o.dir, { recursive: true });
       const configPath = join(o.dir, 'envoy.json');
-      writeFileSync(configPath, JSON.stringify(httpBootstrap({ clusters: { backend: [o.upstream.port] } })));
+      writeFileSync(configPath, JSON.stringify(bootstrap(o.upstream.port, layer)));
       const adminPath = join(o.dir, 'admin-address');
       const { entry, env } = await payload(kind);
       const args = [...PROXY_NODE_FLAGS, ...nodeArgs, entry, '--config', configPath, '--admin-address-path', adminPath];

@@ -7,9 +7,10 @@
  * - A config nothing can change (no xDS subscription: static resources only) lets it go as soon
  *   as the proxy is LIVE, since no document will be checked again.
  * - A config that can change keeps it until it has gone unused for `idleS` (default 5 minutes):
- *   the next update loads its types again, which holds the event loop for the 100–250 ms that
- *   parsing their files takes, so a burst of updates (a deployment rolling through) pays that
- *   once, and a quiet mesh carries 5 MiB less per task.
+ *   the next update loads its types again, which holds the event loop for the time parsing
+ *   their files takes (a DiscoveryResponse, a Listener with its HCM and router, a Cluster: 72
+ *   files, 95–160 ms here), so a burst of updates (a deployment rolling through) pays that once,
+ *   and a quiet mesh carries 5 MiB less per task.
  */
 import { releaseEnvoySchema, releaseEnvoySchemaWhenIdle } from '../../lib/envoy';
 import { log } from './log';

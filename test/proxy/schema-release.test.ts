@@ -10,7 +10,9 @@ import { stringify } from 'yaml';
 import { cleanupAll } from '../support/cleanup';
 import { httpBootstrap, loadFixture, onEphemeralPorts } from '../support/envoy-config';
 import { failures, httpRequest, runLoad } from '../support/http-client';
+import { spawnChild } from '../support/child-process';
 import { startProxy } from '../support/proxy';
+import { bundleEnv, proxyBundle } from '../support/proxy-bundle';
 import { tempDir } from '../support/temp-dir';
 import { startUpstream } from '../support/upstream';
 import { waitFor } from '../support/wait';
@@ -54,7 +56,13 @@ test('after an idle release, updates are checked and applied as before', async (
   const clusters = [staticCluster('v1', [v1.port]), staticCluster('v2', [v2.port])];
   writeAtomic(cds, discoveryResponse('c1', clusters));
   writeAtomic(lds, discoveryResponse('l1', [httpListener('ingress', { v1: 100, v2: 0 })]));
-  const proxy = await startProxy({ config: bootstrap, dir, args: ['--log-level', 'debug', '--schema-idle-s', '1'] });
+  // The environment's name for --schema-idle-s, as the image's task definitions set it.
+  const proxy = await startProxy({
+    config: bootstrap,
+    dir,
+    args: ['--log-level', 'debug'],
+    env: { TRELLIS_SCHEMA_IDLE_S: '1' },
+  });
   const origin = await proxy.origin('ingress');
   await waitFor('the idle release', async () =>
     /Envoy schema released \(unused by config updates/.test(proxy.output()),
@@ -74,4 +82,16 @@ test('after an idle release, updates are checked and applied as before', async (
   writeAtomic(lds, discoveryResponse('l2', [httpListener('ingress', { v2: 1 })]));
   await waitFor('the good update', async () => JSON.parse((await httpRequest(`${origin}/`)).body).upstream === 'v2');
   expect(await proxy.stat('listener_manager.lds.update_rejected')).toBe(0);
+});
+
+test.each([
+  [['--schema-idle-s', 'soon'], {}, /--schema-idle-s must be a number of seconds/],
+  [[], { TRELLIS_SCHEMA_IDLE_S: '-1' }, /TRELLIS_SCHEMA_IDLE_S must be a number of seconds/],
+])('a bad idle time is a usage error naming it (%j %j)', async (args, env, message) => {
+  const dir = tempDir('trellis-schema-usage-');
+  const config = join(dir, 'envoy.json');
+  writeFileSync(config, JSON.stringify(httpBootstrap({ clusters: { backend: [1] } })));
+  const child = spawnChild(process.execPath, [proxyBundle(), '--config', config, ...args], { env: bundleEnv(env) });
+  expect((await child.exited).code).toBe(1);
+  expect(child.stderr()).toMatch(message);
 });
