@@ -7,10 +7,10 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { spawnChild } from '../support/child-process';
 import { cleanupAll } from '../support/cleanup';
 import { httpBootstrap, loadFixture, onEphemeralPorts } from '../support/envoy-config';
 import { failures, httpRequest, runLoad } from '../support/http-client';
-import { spawnChild } from '../support/child-process';
 import { startProxy } from '../support/proxy';
 import { bundleEnv, proxyBundle } from '../support/proxy-bundle';
 import { tempDir } from '../support/temp-dir';
