@@ -30,6 +30,7 @@ import { SMALL_PATH, startUpstream } from './upstream';
 
 const KINDS: Record<string, () => TargetKind> = {
   image: () => trellisTarget(),
+  'image-l4': () => trellisTarget([], 'image', 'l4'),
   HAProxy: () => haproxy,
   nginx: () => nginx,
   'http-proxy': () => httpProxyPeer,
