@@ -1,6 +1,6 @@
 /**
  * CloudWatch metrics as Embedded Metric Format lines on stdout, one document per cluster that
- * saw requests in the interval: request count, 2xx/4xx/5xx counts and p50/p99 response time,
+ * saw requests or responses in the interval: request count, 2xx/4xx/5xx counts and p50/p99 response time,
  * named as ECS Service Connect names them (`RequestCount`, `HTTPCode_Target_5XX_Count`,
  * `TargetResponseTime`) so existing dashboards apply. On ECS, the awslogs driver or the
  * CloudWatch agent turns the lines into metrics; nothing is sent from the proxy itself.
@@ -52,7 +52,9 @@ export class EmfSink {
         count: 0,
         values: [],
       };
-      if (requests === 0) continue;
+      // A response can land in an interval with no new request to its cluster (the request was
+      // counted in the one before): its status class and time are still this interval's.
+      if (requests === 0 && time.count === 0 && codes.every((n) => n === 0)) continue;
       const metrics: Array<{ Name: string; Unit: string }> = [
         { Name: 'RequestCount', Unit: 'Count' },
         ...CODE_CLASSES.map((c) => ({ Name: `HTTPCode_Target_${c.toUpperCase()}_Count`, Unit: 'Count' })),
