@@ -149,12 +149,15 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
     proxy = await startProxy({
       config: bootstrap,
       format: 'json',
+      args: ['--log-level', 'debug'],
       env: {
         AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
         // As MeshProxy configures it: EMF on stdout every second here (every minute on ECS).
         TRELLIS_EMF_INTERVAL_S: '1',
         TRELLIS_EMF_NAMESPACE: 'Trellis/Proxy/shop',
+        // Envoy's schema is let go between updates after a second here (five minutes by default).
+        TRELLIS_SCHEMA_IDLE_S: '1',
       },
     });
     const p = proxy;
@@ -164,6 +167,8 @@ describe('a proxy reading its snapshot from S3 (s3rver on 127.0.0.1)', () => {
     const dump = JSON.parse((await p.adminGet('/config_dump')).body);
     expect(JSON.stringify(dump)).toContain(first);
     expect(await p.stat('trellis.s3_snapshot.updated')).toBe(1);
+    // Unchanged polls (304) check nothing, so the schema goes; the next version loads it again.
+    await waitFor('the schema let go between updates', async () => /Envoy schema released/.test(p.output()));
 
     // WHEN the controller publishes a new version (green)
     const second = await publishIngress(green.port);
