@@ -21,10 +21,10 @@ export const DEFAULT_SCHEMA_IDLE_S = 300;
  * Two full collections (`--expose-gc`, process-settings.ts). An idle heap is compacted by V8's
  * memory reducer only in the first seconds after start, so without them the freed schema stays
  * resident until traffic happens to fill the old generation. The first frees its objects, the
- * second evacuates the pages they leave mostly empty and returns them: 61.2 MB resident after
- * one, 57.9 after two (8 + 6 ms of pause, once per release). Without the flag nothing is forced.
+ * second evacuates the pages they leave mostly empty and returns them: 59.7 MiB resident after
+ * one, 56.6 after two (8 + 6 ms of pause, once per release). Without the flag nothing is forced.
  */
-export function collectGarbage(): void {
+function collectGarbage(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();

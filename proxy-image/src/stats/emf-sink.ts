@@ -1,8 +1,8 @@
 /**
  * CloudWatch metrics as Embedded Metric Format lines on stdout, one document per cluster that
- * saw requests or responses in the interval: request count, 2xx/4xx/5xx counts and p50/p99 response time,
- * named as ECS Service Connect names them (`RequestCount`, `HTTPCode_Target_5XX_Count`,
- * `TargetResponseTime`) so existing dashboards apply. On ECS, the awslogs driver or the
+ * saw requests or responses in the interval: request count, 2xx/4xx/5xx counts and p50/p99
+ * response time, named as ECS Service Connect names them (`RequestCount`,
+ * `HTTPCode_Target_5XX_Count`, `TargetResponseTime`) so existing dashboards apply. On ECS, the awslogs driver or the
  * CloudWatch agent turns the lines into metrics; nothing is sent from the proxy itself.
  */
 import type { StatsStore } from './store';
