@@ -5,7 +5,10 @@
  * and the top allocation sites. Keeps the raw profiles with --keep <dir> (open them in Chrome
  * DevTools or speedscope for flame graphs).
  *
- *   npx tsx bench/profile.ts [--rate 2000] [--duration 15] [--protocol h1|h2] [--keep <dir>]
+ *   npx tsx bench/profile.ts [--rate 2000] [--duration 15] [--protocol h1|h2] [--interval <µs>] [--keep <dir>]
+ *
+ * `--interval`: the CPU sampling interval in microseconds (V8 default 1000); smaller shows the
+ * short steps of one request at the cost of more profiler overhead.
  */
 import { cpSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -37,7 +40,13 @@ async function main(argv: string[]): Promise<void> {
   const profiles = join(dir, 'profiles');
   const upstream = await startUpstream(join(dir, 'upstream'));
   const kind = trellisTarget(
-    [`--cpu-prof`, `--cpu-prof-dir=${profiles}`, `--heap-prof`, `--heap-prof-dir=${profiles}`],
+    [
+      `--cpu-prof`,
+      `--cpu-prof-interval=${option(argv, '--interval') ?? 1000}`,
+      `--cpu-prof-dir=${profiles}`,
+      `--heap-prof`,
+      `--heap-prof-dir=${profiles}`,
+    ],
     'dev',
   );
   const proxy = await kind.start({ upstream, protocol, dir: join(dir, 'proxy') });

@@ -9,6 +9,7 @@
  */
 import type { ClusterManager } from '../cluster/cluster-manager';
 import type { HcmConfig } from '../config/http-connection-manager';
+import { type QueuedTimer, timerQueue } from '../event/timer-queue';
 import type { FilterCallbacks } from '../filters/http-filter';
 import type { RouterConfig } from '../filters/registry';
 import type { DownstreamConnection } from '../listener/downstream-connection';
@@ -49,8 +50,8 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
   private responded = false;
   private done = false;
   private abortCbs: Array<() => void> = [];
-  private idleTimer: NodeJS.Timeout | undefined;
-  private requestTimer: NodeJS.Timeout | undefined;
+  private idleTimer: QueuedTimer | undefined;
+  private requestTimer: QueuedTimer | undefined;
   private span: Span | undefined;
 
   constructor(
@@ -236,10 +237,10 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
   private armTimers(): void {
     const { config, stats } = this.ctx;
     if (config.streamIdleTimeoutMs > 0) {
-      this.idleTimer = setTimeout(() => {
+      this.idleTimer = timerQueue(config.streamIdleTimeoutMs).start(() => {
         stats.downstream_rq_idle_timeout.inc();
         this.timeoutStream(408, 'stream timeout', 'stream_idle_timeout', ResponseFlag.StreamIdleTimeout);
-      }, config.streamIdleTimeoutMs);
+      });
       // A body still to come refreshes the timer with each chunk (a GET has none to wait for).
       if (!this.body.ended) {
         const prev = this.body.onChunk;
@@ -250,11 +251,11 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
       }
     }
     if (config.requestTimeoutMs > 0 && !this.body.ended) {
-      this.requestTimer = setTimeout(() => {
+      this.requestTimer = timerQueue(config.requestTimeoutMs).start(() => {
         if (this.body.ended) return;
         stats.downstream_rq_timeout.inc();
         this.timeoutStream(408, 'request timeout', 'request_overall_timeout', ResponseFlag.StreamIdleTimeout);
-      }, config.requestTimeoutMs);
+      });
     }
   }
 
@@ -350,8 +351,8 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
   private complete(): void {
     if (this.done) return;
     this.done = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    if (this.requestTimer) clearTimeout(this.requestTimer);
+    this.idleTimer?.cancel();
+    this.requestTimer?.cancel();
     const { stats, config } = this.ctx;
     const info = this.info;
     info.end = performance.now();

@@ -7,6 +7,7 @@
  */
 import type { Cluster } from '../cluster/cluster';
 import type { Host } from '../cluster/host';
+import { type QueuedTimer, timerQueue } from '../event/timer-queue';
 import { stripHopByHop } from '../http/header-hygiene';
 import type { HeaderMap } from '../http/header-map';
 import { GrpcStatus } from '../http/local-reply';
@@ -67,7 +68,7 @@ export class Router implements AttemptCallbacks {
   private retry: RetryState | undefined;
   private attempt: UpstreamRequest | undefined;
   private attempts = 0;
-  private globalTimer: NodeJS.Timeout | undefined;
+  private globalTimer: QueuedTimer | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private perTryMs = 0;
   private globalMs = 0;
@@ -227,7 +228,7 @@ export class Router implements AttemptCallbacks {
 
   private armGlobalTimeout(): void {
     if (this.done || this.globalTimer || this.globalMs <= 0) return;
-    this.globalTimer = setTimeout(() => this.onGlobalTimeout(), this.globalMs);
+    this.globalTimer = timerQueue(this.globalMs).start(() => this.onGlobalTimeout());
   }
 
   private startAttempt(): void {
@@ -278,7 +279,7 @@ export class Router implements AttemptCallbacks {
       protocol,
     );
     if (this.perTryMs > 0 && !a.done) {
-      a.perTryTimer = setTimeout(() => this.onPerTryTimeout(a), this.perTryMs);
+      a.perTryTimer = timerQueue(this.perTryMs).start(() => this.onPerTryTimeout(a));
     }
   }
 
@@ -335,7 +336,7 @@ export class Router implements AttemptCallbacks {
     }
     if (a.perTryTimer) {
       // Once headers go downstream, only the route timeout can end the request (as Envoy).
-      clearTimeout(a.perTryTimer);
+      a.perTryTimer.cancel();
       a.perTryTimer = undefined;
     }
     headers = stripHopByHop(headers);
@@ -492,7 +493,7 @@ export class Router implements AttemptCallbacks {
     if (this.done) return;
     this.done = true;
     this.retry?.attemptDone();
-    if (this.globalTimer) clearTimeout(this.globalTimer);
+    this.globalTimer?.cancel();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.globalTimer = undefined;
     this.retryTimer = undefined;

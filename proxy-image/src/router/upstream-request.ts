@@ -5,6 +5,7 @@
  */
 import type { Cluster } from '../cluster/cluster';
 import type { Host } from '../cluster/host';
+import type { QueuedTimer } from '../event/timer-queue';
 import type { HeaderMap } from '../http/header-map';
 import type { UpstreamCallbacks, UpstreamFailure, UpstreamRequestSpec, UpstreamStream } from '../upstream/conn-pool';
 
@@ -22,7 +23,7 @@ export class UpstreamRequest implements UpstreamCallbacks {
   headersReceived = false;
   done = false;
   private counted = false;
-  perTryTimer: NodeJS.Timeout | undefined;
+  perTryTimer: QueuedTimer | undefined;
 
   constructor(
     readonly cluster: Cluster,
@@ -43,7 +44,7 @@ export class UpstreamRequest implements UpstreamCallbacks {
   }
 
   private release(): void {
-    if (this.perTryTimer) clearTimeout(this.perTryTimer);
+    this.perTryTimer?.cancel();
     this.perTryTimer = undefined;
     if (!this.counted) return;
     this.counted = false;

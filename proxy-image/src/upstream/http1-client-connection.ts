@@ -11,6 +11,7 @@
  * one the server is about to close.
  */
 import { connect as netConnect, type Socket } from 'node:net';
+import { type QueuedTimer, timerQueue } from '../event/timer-queue';
 import { type HeaderMap, headersFromRawList } from '../http/header-map';
 import { HTTPParser, type HttpParser } from '../http/llhttp';
 import type { ClientTlsContext } from '../tls/client-tls-context';
@@ -62,7 +63,7 @@ export class Http1ClientConnection {
   private readonly parser: HttpParser;
   private exchange: Http1Exchange | undefined;
   private connectTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private idleTimer: QueuedTimer | undefined;
   private idleTimeoutMs: number;
   private keepAlive = true;
   private requestDone = false;
@@ -316,7 +317,7 @@ export class Http1ClientConnection {
     const next = max > 0 ? Math.min(ms, max) : ms;
     if (next === this.idleTimeoutMs) return;
     this.idleTimeoutMs = next;
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.cancel();
     this.idleTimer = undefined;
   }
 
@@ -356,10 +357,10 @@ export class Http1ClientConnection {
     // One timer per connection, re-armed as it goes idle: cheaper than a new one per request.
     if (this.idleTimer) this.idleTimer.refresh();
     else {
-      this.idleTimer = setTimeout(() => {
+      this.idleTimer = timerQueue(this.idleTimeoutMs).start(() => {
+        this.idleTimer = undefined;
         if (this.exchange === undefined) this.destroy();
-      }, this.idleTimeoutMs);
-      this.idleTimer.unref();
+      });
     }
   }
 
@@ -383,7 +384,7 @@ export class Http1ClientConnection {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.connectTimer);
-    clearTimeout(this.idleTimer);
+    this.idleTimer?.cancel();
     const ex = this.exchange;
     this.exchange = undefined;
     this.events.onClosed(this);
