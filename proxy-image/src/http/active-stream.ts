@@ -221,7 +221,7 @@ export class ActiveStream implements FilterCallbacks, RouterStream {
       this.span = config.tracer.startSpan(headerValue(h, 'x-amzn-trace-id'), req);
       h['x-amzn-trace-id'] = this.span.header;
     } else if (h['x-amzn-trace-id'] === undefined) {
-      h['x-amzn-trace-id'] = newTraceId();
+      h['x-amzn-trace-id'] = newTraceId(this.info.startTime);
     }
     if (config.via) appendHeader(h, 'via', config.via);
     if (config.stripPort !== 'none') {

@@ -30,7 +30,8 @@ export function stripHopByHop(
 ): HeaderMap {
   let named: Set<string> | undefined;
   const conn = headers.connection;
-  if (conn !== undefined) {
+  // Nearly every message says `keep-alive` or `close`, which name no header: no split for them.
+  if (conn !== undefined && !namesNothing(conn)) {
     const list = typeof conn === 'string' ? conn : conn.join(',');
     for (const raw of list.split(',')) {
       const name = raw.trim().toLowerCase();
@@ -63,4 +64,8 @@ export function stripHopByHop(
   }
   if (keepTe) out.te = 'trailers';
   return out;
+}
+
+function namesNothing(conn: string | string[]): boolean {
+  return conn === 'keep-alive' || conn === 'close' || conn === 'Keep-Alive' || conn === 'Close';
 }

@@ -14,6 +14,21 @@ export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export class HeadError extends Error {}
 
+/**
+ * Names already checked against TOKEN. A mesh writes the same few dozen names over and over,
+ * and a set lookup on a property key is cheaper than a regular expression; bounded, so names
+ * that peers invent cannot grow it.
+ */
+const checkedNames = new Set<string>();
+const MAX_CHECKED_NAMES = 512;
+
+export function isToken(name: string): boolean {
+  if (checkedNames.has(name)) return true;
+  if (!TOKEN.test(name)) return false;
+  if (checkedNames.size < MAX_CHECKED_NAMES) checkedNames.add(name);
+  return true;
+}
+
 export interface HeaderLines {
   /** `name: value\r\n` for each header written. */
   readonly lines: string;
@@ -31,7 +46,7 @@ export function headerLines(headers: HeaderMap, skip: (name: string) => boolean)
   for (const name in headers) {
     const v = headers[name];
     if (v === undefined || skip(name)) continue;
-    if (!TOKEN.test(name)) throw new HeadError(`invalid header name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw new HeadError(`invalid header name ${JSON.stringify(name)}`);
     if (typeof v === 'string') {
       if (INVALID_VALUE.test(v)) throw new HeadError(`invalid value for header '${name}'`);
       lines += `${name}: ${v}\r\n`;

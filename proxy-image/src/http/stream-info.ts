@@ -2,13 +2,14 @@
  * What is known about one request as it goes (Envoy's StreamInfo): timing, bytes, the
  * response code and flags, the upstream chosen. The access log and header formatters read it.
  */
+import { wallClockMs } from '../event/wall-clock';
 import type { HeaderMap, RequestHeaders } from './header-map';
 
 export class StreamInfo {
-  /** Wall clock at the start (for %START_TIME%). */
-  readonly startTime = Date.now();
   /** Monotonic start (ms, performance.now()) for durations. */
   readonly start = performance.now();
+  /** Wall clock at the start (for %START_TIME%, X-Ray), from the one clock read above. */
+  readonly startTime = wallClockMs(this.start);
   /** Set when the last byte of the request was received. */
   requestEnd = 0;
   /** Set when the first response byte went downstream. */

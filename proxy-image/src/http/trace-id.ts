@@ -4,6 +4,7 @@
  * can be followed across the mesh even before X-Ray segments are emitted.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { wallClockMs } from '../event/wall-clock';
 
 // One syscall per 4 KiB of randomness, not per request.
 let pool = Buffer.alloc(0);
@@ -24,13 +25,13 @@ export function newRequestId(): string {
 }
 
 /** An X-Ray trace id: `1-<8 hex epoch seconds>-<24 hex random>`. */
-export function newTraceRoot(nowMs = Date.now()): string {
+export function newTraceRoot(nowMs = wallClockMs()): string {
   const epoch = Math.floor(nowMs / 1000)
     .toString(16)
     .padStart(8, '0');
   return `1-${epoch}-${randomHex(12)}`;
 }
 
-export function newTraceId(nowMs = Date.now()): string {
+export function newTraceId(nowMs = wallClockMs()): string {
   return `Root=${newTraceRoot(nowMs)}`;
 }

@@ -5,6 +5,7 @@
  * reservoir), then `rate` of the rest. Without a manifest: 1 per second and 5%, as the SDKs.
  */
 import { ConfigError, isObject, type Json } from '../config/fields';
+import { wallClockMs } from '../event/wall-clock';
 
 export interface SamplingRule {
   readonly host: string;
@@ -101,7 +102,7 @@ export class Sampler {
     this.defaultReservoir = new Reservoir(manifest.default.fixedTarget);
   }
 
-  shouldSample(host: string, method: string, path: string, nowMs = Date.now()): boolean {
+  shouldSample(host: string, method: string, path: string, nowMs = wallClockMs()): boolean {
     const i = this.manifest.rules.findIndex(
       (r) => globMatch(r.host, host) && globMatch(r.method, method) && globMatch(r.path, path),
     );

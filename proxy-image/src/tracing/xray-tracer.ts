@@ -8,6 +8,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Json } from '../config/fields';
+import { wallClockMs } from '../event/wall-clock';
 import type { RequestHeaders } from '../http/header-map';
 import { headerValue, pathOnly } from '../http/header-map';
 import { formatResponseFlags } from '../http/response-flags';
@@ -43,7 +44,7 @@ export function closeTracerSockets(): void {
 
 export class Span {
   readonly id = randomHex(8);
-  readonly startTime = Date.now();
+  readonly startTime = wallClockMs();
 
   constructor(
     private readonly tracer: XRayTracer,

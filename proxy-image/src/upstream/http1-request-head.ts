@@ -7,7 +7,7 @@
  * configuration.
  */
 import type { HeaderMap } from '../http/header-map';
-import { HeadError, headerLines, INVALID_VALUE, TOKEN } from '../http/http1-header-lines';
+import { HeadError, headerLines, INVALID_VALUE, isToken } from '../http/http1-header-lines';
 
 /** Origin-form and absolute-form targets: visible ASCII and obs-text, no spaces. */
 const INVALID_TARGET = /[^\x21-\xff]/;
@@ -44,7 +44,7 @@ export function encodeRequestHead(
   headers: HeaderMap,
   hasBody: boolean,
 ): RequestHead {
-  if (!TOKEN.test(method)) throw new HeadError(`invalid method ${JSON.stringify(method)}`);
+  if (!isToken(method)) throw new HeadError(`invalid method ${JSON.stringify(method)}`);
   if (INVALID_TARGET.test(path)) throw new HeadError(`invalid request target ${JSON.stringify(path)}`);
   if (INVALID_VALUE.test(authority)) throw new HeadError('invalid host header value');
   const { lines, contentLength } = headerLines(headers, skipRequestHeader);
