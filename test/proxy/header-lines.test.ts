@@ -1,4 +1,3 @@
-import { wallClockMs } from '../../proxy-image/src/event/wall-clock';
 import { stripHopByHop } from '../../proxy-image/src/http/header-hygiene';
 import { HeadError, headerLines, isToken } from '../../proxy-image/src/http/http1-header-lines';
 
@@ -47,13 +46,5 @@ describe('stripHopByHop', () => {
   it('returns the same map when there is nothing to remove', () => {
     const h = { accept: '*/*' };
     expect(stripHopByHop(h)).toBe(h);
-  });
-});
-
-describe('wallClockMs', () => {
-  it('agrees with Date.now() for a monotonic reading', () => {
-    const mono = performance.now();
-    expect(Math.abs(wallClockMs(mono) - Date.now())).toBeLessThan(50);
-    expect(wallClockMs(mono + 10_000) - wallClockMs(mono)).toBeCloseTo(10_000, 0);
   });
 });

@@ -10,14 +10,14 @@ import type { HeaderMap } from './header-map';
 /** What Node's and undici's own checks allow: no control characters but tab. */
 export const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** RFC 9110 token. */
-export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 export class HeadError extends Error {}
 
 /**
- * Names already checked against TOKEN. A mesh writes the same few dozen names over and over,
- * and a set lookup on a property key is cheaper than a regular expression; bounded, so names
- * that peers invent cannot grow it.
+ * Tokens (header names, methods) already checked against TOKEN. A mesh writes the same few
+ * dozen over and over, and a set lookup on a property key is cheaper than a regular expression;
+ * bounded, so names that peers invent cannot grow it.
  */
 const checkedNames = new Set<string>();
 const MAX_CHECKED_NAMES = 512;
