@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { renderChart } from './chart';
+import type { LatencyRounds } from './latency-rounds';
 import type { Machine } from './machine';
 import { renderReport } from './report';
 import type { ScenarioResult, Timing } from './scenario';
@@ -20,6 +21,8 @@ export interface RawRun {
   readonly quick: boolean;
   readonly load: [number, number];
   readonly compile: string;
+  /** Absent in runs from before 2026-12-08. */
+  readonly rounds?: LatencyRounds;
 }
 
 export const RATES = [500, 1000, 2000] as const;
@@ -39,6 +42,7 @@ export function writeResults(raw: RawRun, outDir: string, name: string): string 
     smallBytes: Buffer.byteLength(SMALL_BODY),
     chart,
     load: raw.load,
+    rounds: raw.rounds,
   });
   const md = `${report}\n## Compiler (bench/compile.ts${raw.quick ? ' 200' : ''})\n\n\`\`\`\n${raw.compile}\n\`\`\`\n`;
   writeFileSync(join(outDir, `${name}.md`), md);

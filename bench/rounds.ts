@@ -17,14 +17,15 @@
 import { join } from 'node:path';
 import { tempDir } from '../test/support/temp-dir';
 import { runBench } from './cli';
+import { direct, type LatencyRounds, latencyRounds, median, summarizeRounds } from './latency-rounds';
 import { maxRate } from './max-rate';
-import { openLoop, type Protocol } from './open-loop';
+import type { Protocol } from './open-loop';
 import { ensureTools } from './packages';
 import { cpuSeconds } from './process-stats';
 import { haproxy, useHaproxy } from './targets/haproxy';
 import { nginx, useNginx } from './targets/nginx';
 import { fastifyProxyPeer, httpProxyPeer } from './targets/node-peers';
-import type { RunningTarget, TargetKind } from './targets/target';
+import type { TargetKind } from './targets/target';
 import { type Payload, trellisTarget } from './targets/trellis';
 import { SMALL_PATH, startUpstream } from './upstream';
 
@@ -56,18 +57,6 @@ function options(argv: string[]) {
   };
 }
 
-/** The upstream itself, as a target: the baseline latency is measured against. */
-const direct: TargetKind = {
-  name: 'direct',
-  h2: false,
-  start: async (o): Promise<RunningTarget> => ({
-    origin: `http://127.0.0.1:${o.upstream.port}`,
-    port: o.upstream.port,
-    pids: [],
-    stop: async () => {},
-  }),
-};
-
 const PEERS: readonly TargetKind[] = [direct, nginx, haproxy, httpProxyPeer, fastifyProxyPeer];
 
 function kindOf(variant: string): TargetKind {
@@ -86,7 +75,7 @@ function kindOf(variant: string): TargetKind {
 async function main(argv: string[]): Promise<void> {
   const o = options(argv);
   if (o.rate > 0) {
-    await latencyRounds(o);
+    await latencyRoundsCommand(o);
     return;
   }
   const tools = ensureTools();
@@ -121,7 +110,6 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   await upstream.stop();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const base = median(results.get(o.variants[0])!.rps);
   process.stdout.write(
     `\n${o.protocol}, ${o.rounds} rounds of ${o.durationS} s, median (ratio to "${o.variants[0]}"):\n`,
@@ -138,43 +126,39 @@ async function main(argv: string[]): Promise<void> {
 runBench('rounds', main);
 
 /** Latency at a fixed rate, in interleaved rounds; what each variant adds over direct, per round. */
-async function latencyRounds(o: ReturnType<typeof options>): Promise<void> {
+async function latencyRoundsCommand(o: ReturnType<typeof options>): Promise<void> {
   const tools = ensureTools();
   useNginx(tools.nginx);
   useHaproxy(tools.haproxy);
   const dir = tempDir('trellis-bench-rounds-');
   const upstream = await startUpstream(join(dir, 'upstream'));
-  const rounds: Array<Map<string, { p50: number; p99: number }>> = [];
-  for (let round = 1; round <= o.rounds; round++) {
-    const got = new Map<string, { p50: number; p99: number }>();
-    for (const [i, variant] of o.variants.entries()) {
-      const proxy = await kindOf(variant).start({ upstream, protocol: o.protocol, dir: join(dir, `r${round}-v${i}`) });
-      try {
-        const run = { origin: proxy.origin, path: SMALL_PATH, protocol: o.protocol, rate: o.rate };
-        await openLoop({ ...run, durationS: 2 }); // warm-up
-        const r = await openLoop({ ...run, durationS: o.durationS });
-        got.set(variant, { p50: r.latency.p50, p99: r.latency.p99 });
-        process.stdout.write(
-          `round ${round} ${variant}: p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms, ` +
-            `${r.failed} failed, generator lag ≤ ${r.maxSendLagMs.toFixed(1)} ms\n`,
-        );
-      } finally {
-        await proxy.stop();
-      }
-    }
-    rounds.push(got);
+  let result: LatencyRounds;
+  try {
+    // Named by variant, so two builds of the proxy with different flags stay apart.
+    const kinds = o.variants.filter((v) => v !== 'direct').map((v) => ({ ...kindOf(v), name: v }));
+    result = await latencyRounds({
+      upstream,
+      dir,
+      kinds,
+      protocol: o.protocol,
+      rate: o.rate,
+      rounds: o.rounds,
+      durationS: o.durationS,
+      warmS: 2,
+      log: (line) => process.stdout.write(`${line}\n`),
+    });
+  } finally {
+    await upstream.stop();
   }
-  await upstream.stop();
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   process.stdout.write(
     `\n${o.protocol} at ${o.rate} rps, ${o.rounds} rounds of ${o.durationS} s, medians over rounds (ms):\n`,
   );
-  for (const variant of o.variants) {
-    const p50 = median(rounds.map((r) => r.get(variant)!.p50));
-    const p99 = median(rounds.map((r) => r.get(variant)!.p99));
-    const added50 = median(rounds.map((r) => r.get(variant)!.p50 - r.get('direct')!.p50));
-    const added99 = median(rounds.map((r) => r.get(variant)!.p99 - r.get('direct')!.p99));
-    const added = variant === 'direct' ? '' : `   added p50 ${added50.toFixed(2)}, p99 ${added99.toFixed(2)}`;
-    process.stdout.write(`  ${variant.padEnd(24)} p50 ${p50.toFixed(2)}  p99 ${p99.toFixed(2)}${added}\n`);
+  for (const s of summarizeRounds(result)) {
+    const added = Number.isNaN(s.added.p50)
+      ? ''
+      : `   added p50 ${s.added.p50.toFixed(2)} (${s.addedP50Range.map((x) => x.toFixed(2)).join('–')}), p99 ${s.added.p99.toFixed(2)}`;
+    process.stdout.write(
+      `  ${s.target.padEnd(24)} p50 ${s.absolute.p50.toFixed(2)}  p99 ${s.absolute.p99.toFixed(2)}${added}\n`,
+    );
   }
 }
