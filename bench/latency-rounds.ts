@@ -39,7 +39,7 @@ export interface LatencyRounds {
 export interface RoundsOptions {
   readonly upstream: Endpoint;
   readonly dir: string;
-  /** Measured in this order within each round, after direct. */
+  /** Measured in this order within each round, after direct (which is left out here if named). */
   readonly kinds: readonly TargetKind[];
   readonly protocol: Protocol;
   readonly rate: number;
@@ -50,7 +50,7 @@ export interface RoundsOptions {
 }
 
 export async function latencyRounds(o: RoundsOptions): Promise<LatencyRounds> {
-  const kinds = [direct, ...o.kinds.filter((k) => k !== direct)];
+  const kinds = [direct, ...o.kinds.filter((k) => k.name !== direct.name)];
   const rounds: Array<Record<string, Percentiles>> = [];
   for (let round = 1; round <= o.rounds; round++) {
     const got: Record<string, Percentiles> = {};

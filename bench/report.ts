@@ -191,14 +191,15 @@ export function renderReport(o: ReportInput): string {
   const d = find(results, 'direct', 'h1', 1, 'small');
   const t1k = at(t, 1000);
   const d1k = at(d, 1000);
-  const rounds = o.rounds ? summarizeRounds(o.rounds) : [];
-  if (rounds.length) out.push(...roundsTable(o.rounds!, rounds));
+  const roundsRun = o.rounds;
+  const rounds = roundsRun ? summarizeRounds(roundsRun) : [];
+  if (roundsRun) out.push(...roundsTable(roundsRun, rounds));
   const inRounds = rounds.find((r) => r.target === 'Trellis');
   if (t1k && d1k && t) {
     const single = `${f(t1k.latency.p50 - d1k.latency.p50)} / ${f(t1k.latency.p99 - d1k.latency.p99)}`;
     const latency = inRounds
       ? `added p50 ${f(inRounds.added.p50)} ms (aim ≤ 0.3) and p99 ${f(inRounds.added.p99)} ms (aim ≤ 1), ` +
-        `medians of ${o.rounds!.rounds.length} interleaved rounds (the single run in the first table: ${single})`
+        `medians of ${roundsRun?.rounds.length} interleaved rounds (the single run in the first table: ${single})`
       : `added p50 / p99 ${single} ms (aims ≤ 0.3 / ≤ 1)`;
     out.push(
       `Issue 8's targets, HTTP/1.1 at 1,000 rps: ${latency}; idle RSS ${f(t.idleRssMiB, 1)} MiB (aim ≤ 60); ` +
@@ -226,7 +227,7 @@ function roundsTable(r: LatencyRounds, rows: readonly RoundsSummary[]): string[]
     '| --- | --- | --- | --- |',
   ];
   for (const s of rows) {
-    const isDirect = Number.isNaN(s.added.p50);
+    const isDirect = s.target === 'direct';
     out.push(
       `| ${s.target} | ${isDirect ? '(absolute) ' : ''}${f(s.absolute.p50)} / ${f(s.absolute.p99)} | ` +
         `${isDirect ? '—' : `${f(s.added.p50)} / ${f(s.added.p99)}`} | ` +

@@ -135,7 +135,7 @@ async function latencyRoundsCommand(o: ReturnType<typeof options>): Promise<void
   let result: LatencyRounds;
   try {
     // Named by variant, so two builds of the proxy with different flags stay apart.
-    const kinds = o.variants.filter((v) => v !== 'direct').map((v) => ({ ...kindOf(v), name: v }));
+    const kinds = o.variants.map((v) => ({ ...kindOf(v), name: v }));
     result = await latencyRounds({
       upstream,
       dir,
@@ -154,9 +154,10 @@ async function latencyRoundsCommand(o: ReturnType<typeof options>): Promise<void
     `\n${o.protocol} at ${o.rate} rps, ${o.rounds} rounds of ${o.durationS} s, medians over rounds (ms):\n`,
   );
   for (const s of summarizeRounds(result)) {
-    const added = Number.isNaN(s.added.p50)
-      ? ''
-      : `   added p50 ${s.added.p50.toFixed(2)} (${s.addedP50Range.map((x) => x.toFixed(2)).join('–')}), p99 ${s.added.p99.toFixed(2)}`;
+    const added =
+      s.target === direct.name
+        ? ''
+        : `   added p50 ${s.added.p50.toFixed(2)} (${s.addedP50Range.map((x) => x.toFixed(2)).join('–')}), p99 ${s.added.p99.toFixed(2)}`;
     process.stdout.write(
       `  ${s.target.padEnd(24)} p50 ${s.absolute.p50.toFixed(2)}  p99 ${s.absolute.p99.toFixed(2)}${added}\n`,
     );
